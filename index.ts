@@ -1,0 +1,21 @@
+/**
+ * tfjs-fused-cross-entropy: fused softmax cross-entropy kernels for TensorFlow.js.
+ *
+ * Importing the package root registers the cpu kernels and the gradient; other backends' kernels are
+ * registered by their subpath imports.
+ */
+import {registerGradient} from '@tensorflow/tfjs-core';
+import './backends/cpu/register.js';
+import {registerGradientOnce} from './backends/register_once.js';
+import {fusedSoftmaxCrossEntropyGradConfig} from './kernels/softmax_cross_entropy/gradient.js';
+
+registerGradientOnce(fusedSoftmaxCrossEntropyGradConfig, registerGradient);
+
+export {softmaxCrossEntropy} from './ops/softmax_cross_entropy.js';
+export {softmaxCrossEntropyWithGrad} from './ops/softmax_cross_entropy_with_grad.js';
+export type {LossAndGrad} from './ops/softmax_cross_entropy_with_grad.js';
+export type {Reduction, SoftmaxCrossEntropyOptions} from './ops/options.js';
+export type {LabelsLike} from './ops/inputs.js';
+export * as losses from './ops/losses.js';
+export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
+  from './kernels/softmax_cross_entropy/contract.js';

@@ -1,0 +1,97 @@
+/**
+ * The fused softmax cross-entropy kernel contract, written once for every backend.
+ *
+ * Three kernels, each a name constant plus Inputs/Attrs types (the tfjs kernel_names.ts style):
+ *
+ *   FusedSoftmaxCrossEntropy      forward:        logits, labels, classWeights -> [loss, lse, lseLow, denominator]
+ *   FusedSoftmaxCrossEntropyGrad  backward:       logits, labels, classWeights, lse, lseLow, denominator, dy
+ *                                                 -> dlogits
+ *   SoftmaxCrossEntropyWithLogits loss-and-grad:  logits, labels, classWeights -> [loss, dlogits]
+ *
+ * The third keeps TensorFlow's name: its SoftmaxCrossEntropyWithLogits op also returns the loss and
+ * the backprop together. Labels pick the target kind by dtype: int32 class ids of shape logits.shape[:-1],
+ * or float32 probabilities of shape logits.shape. Leading axes of logits are rows (N), the last is
+ * classes (K).
+ *
+ * Math (../shared/DESIGN.md is the source of truth; this is its derivation in one place):
+ *
+ *   s = z / T,  lse = log Σ_c exp(s_c),  p_c = exp(s_c − lse)
+ *   class ids:      a_c = (1 − ε)·w_y·[c = y] + (ε/K)·w_c
+ *   probabilities:  a_c = w_c·((1 − ε)·P_c + ε/K)
+ *   ℓ = Σ_c a_c·(lse − s_c) + λ·lse²            (a term with a_c = 0 is 0, even if s_c = −∞)
+ *   ∂ℓ/∂z_c = (1/T)·[(Σ_c a_c + 2λ·lse)·p_c − a_c]   (because ∂lse/∂s_c = p_c)
+ *
+ * The reduction lives inside the kernels, not in tfjs ops after them: a mean built from tfjs Sum and
+ * RealDiv kernels (and their gradients) would cost GPU backends four or five extra program runs per
+ * step. So the forward kernel already returns the reduced loss, and the denominator D it divided by
+ * (saved for the backward kernel, which then needs no pass over the labels).
+ */
+import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
+
+export const FusedSoftmaxCrossEntropy = 'FusedSoftmaxCrossEntropy';
+export const FusedSoftmaxCrossEntropyGrad = 'FusedSoftmaxCrossEntropyGrad';
+export const SoftmaxCrossEntropyWithLogits = 'SoftmaxCrossEntropyWithLogits';
+
+/** Every kernel name this package registers, for registration loops and tests. */
+export const KERNEL_NAMES = [
+  FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits,
+] as const;
+
+export type Reduction = 'none' | 'sum' | 'mean';
+
+/** The shared inputs. classWeights is always present (the op passes ones when the user gave none),
+ * so the registered gradient can save it by name and every backend has one input signature. */
+export interface SoftmaxCrossEntropyInputs {
+  logits: TensorInfo;        // float32 [..., K]
+  labels: TensorInfo;        // int32 [...] class ids, or float32 [..., K] probabilities
+  classWeights: TensorInfo;  // float32 [K]
+}
+
+export type FusedSoftmaxCrossEntropyInputs = SoftmaxCrossEntropyInputs;
+export type SoftmaxCrossEntropyWithLogitsInputs = SoftmaxCrossEntropyInputs;
+
+export interface FusedSoftmaxCrossEntropyGradInputs extends SoftmaxCrossEntropyInputs {
+  lse: TensorInfo;          // float32 [...], the forward's second output
+  lseLow: TensorInfo;       // float32 [...], the forward's third output
+  denominator: TensorInfo;  // float32 [], the forward's fourth output
+  dy: TensorInfo;           // float32, the shape of the forward's loss: [...] for 'none', [] otherwise
+}
+
+/** Attributes shared by the three kernels; the op layer has validated them. */
+export interface SoftmaxCrossEntropyAttrs extends NamedAttrMap {
+  reduction: Reduction;
+  labelSmoothing: number;  // ε in [0, 1]
+  ignoreIndex: number;     // an integer; rows whose class id equals it are ignored (class ids only)
+  temperature: number;     // T > 0
+  zLoss: number;           // λ ≥ 0
+}
+
+/**
+ * Output shapes. loss: logits.shape[:-1] for 'none', [] otherwise. lse, lseLow: logits.shape[:-1]
+ * (0 on ignored rows, which the backward kernel skips). denominator: [] — D for 'mean' (Σ w_y over non-ignored rows for class ids, N for probabilities),
+ * always computed so the backward kernel can apply the reduction.
+ */
+export function rowShape(logitsShape: readonly number[]): number[] {
+  return logitsShape.slice(0, -1);
+}
+
+export function lossShape(logitsShape: readonly number[], reduction: Reduction): number[] {
+  return reduction === 'none' ? rowShape(logitsShape) : [];
+}
+
+/**
+ * The upstream gradient of row i, given the kernel's dy: 'none' has one dy per row; 'sum' and 'mean'
+ * have a scalar dy, and the mean divides it by D (0 when D = 0: an all-ignored batch has a zero
+ * gradient, never NaN).
+ */
+export function rowDy(reduction: Reduction, dy: ArrayLike<number>, denominator: number, i: number): number {
+  if (reduction === 'none') return dy[i];
+  if (reduction === 'sum') return dy[0];
+  return denominator === 0 ? 0 : dy[0] / denominator;
+}
+
+/** The error every backend that reads labels on the CPU throws for a class id out of range. */
+export function invalidLabelMessage(row: number, value: number, numClasses: number, ignoreIndex: number): string {
+  return `softmaxCrossEntropy: labels must be class ids in [0, ${numClasses}) or ignoreIndex ` +
+      `(${ignoreIndex}); row ${row} has ${value}.`;
+}

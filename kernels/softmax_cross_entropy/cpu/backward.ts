@@ -1,0 +1,31 @@
+/** cpu FusedSoftmaxCrossEntropyGrad: one read of the logits, one write of dlogits, no max or sum. */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {FusedSoftmaxCrossEntropyGrad, FusedSoftmaxCrossEntropyGradInputs, rowDy,
+  SoftmaxCrossEntropyAttrs} from '../contract.js';
+import {isIgnored, readProblem, values} from './problem.js';
+import {rowGradient, rowTargetMass} from './rows.js';
+
+export function fusedSoftmaxCrossEntropyGrad(args: {
+  inputs: FusedSoftmaxCrossEntropyGradInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs,
+}): TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const p = readProblem(backend, inputs, attrs);
+  const lseHi = values<Float32Array>(backend, inputs.lse);
+  const lseLo = values<Float32Array>(backend, inputs.lseLow);
+  const d = values<Float32Array>(backend, inputs.denominator)[0];
+  const dy = values<Float32Array>(backend, inputs.dy);
+  const g = new Float32Array(p.rows * p.classes);
+  for (let i = 0; i < p.rows; i++) {
+    if (isIgnored(p, i)) continue;  // a zero gradient row
+    // 3. gradient, with the saved lse: p_c = exp(s_c − lse)
+    rowGradient(p, i, lseHi[i] + lseLo[i], rowTargetMass(p, i), rowDy(attrs.reduction, dy, d, i), g, null);
+  }
+  return backend.makeTensorInfo(inputs.logits.shape, 'float32', g);
+}
+
+export const fusedSoftmaxCrossEntropyGradConfig: KernelConfig = {
+  kernelName: FusedSoftmaxCrossEntropyGrad,
+  backendName: 'cpu',
+  kernelFunc: fusedSoftmaxCrossEntropyGrad as unknown as KernelFunc,
+};

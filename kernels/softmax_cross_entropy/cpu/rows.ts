@@ -1,0 +1,113 @@
+/**
+ * Row math shared by the three cpu kernels, numbered as in every backend:
+ *   1. row max and sum    2. loss    3. gradient
+ * Sums are float64 (JS numbers); logits and outputs are float32.
+ */
+import type {Problem} from './problem.js';
+
+/**
+ * 1. row max and sum: lse = m + log Σ_c exp(s_c − m), m = max_c s_c. One exp per element.
+ * When `e` is given, exp(s_c − m) is kept there (the loss-and-grad kernel's gradient row, overwritten
+ * in step 3) so the gradient needs no second exp. A NaN or +∞ in the row makes the sum NaN, and so
+ * does a row of all −∞ (exp(−∞ − (−∞))): the row's lse is NaN, as DESIGN.md asks.
+ */
+export function rowMaxAndSum(p: Problem, i: number, e: Float32Array | null): {max: number, sum: number} {
+  const {z, classes: K, invT} = p;
+  const o = i * K;
+  let m = -Infinity;
+  for (let c = 0; c < K; c++) {
+    const s = z[o + c] * invT;
+    if (s > m) m = s;
+  }
+  let sum = 0;
+  if (e === null) {
+    for (let c = 0; c < K; c++) sum += Math.exp(z[o + c] * invT - m);
+  } else {
+    for (let c = 0; c < K; c++) {
+      const x = Math.exp(z[o + c] * invT - m);
+      e[o + c] = x;
+      sum += x;
+    }
+  }
+  return {max: m, sum};
+}
+
+/**
+ * 2. loss: ℓ = Σ_c a_c·(lse − s_c) + λ·lse², and A = Σ_c a_c (the gradient needs it).
+ * Terms with a_c = 0 are skipped, so a masked class (s_c = −∞) with no target mass adds 0, not NaN.
+ * Ignored rows are handled by the caller.
+ */
+export function rowLoss(p: Problem, i: number, lse: number): {loss: number, a: number} {
+  const {z, classes: K, invT, w, eps} = p;
+  const o = i * K;
+  let loss = 0;
+  let a = 0;
+  if (p.ids !== null) {
+    // a_c = (1 − ε)·w_y·[c = y] + (ε/K)·w_c
+    const y = p.ids[i];
+    const hot = (1 - eps) * w[y];
+    if (hot !== 0) loss += hot * (lse - z[o + y] * invT);
+    a = hot;
+    if (eps !== 0) {
+      let smooth = 0;
+      for (let c = 0; c < K; c++) {
+        if (w[c] !== 0) smooth += w[c] * (lse - z[o + c] * invT);
+      }
+      loss += (eps / K) * smooth;
+      a += (eps / K) * p.wSum;
+    }
+  } else {
+    // a_c = w_c·((1 − ε)·P_c + ε/K)
+    const P = p.probs as Float32Array;
+    const u = eps / K;
+    for (let c = 0; c < K; c++) {
+      const ac = w[c] * ((1 - eps) * P[o + c] + u);
+      if (ac !== 0) {
+        loss += ac * (lse - z[o + c] * invT);
+        a += ac;
+      }
+    }
+  }
+  if (p.lambda !== 0) loss += p.lambda * lse * lse;
+  return {loss: lse !== lse ? NaN : loss, a};
+}
+
+/**
+ * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c], with p_c = e_c·scale when `expScale` is given
+ * (e_c already in `g`, from step 1) and p_c = exp(s_c − lse) otherwise (the backward kernel: no max or
+ * sum recomputed). A masked class (z_c = −∞) has probability 0 and gradient 0. A NaN lse makes the
+ * whole row NaN.
+ */
+export function rowGradient(
+    p: Problem, i: number, lse: number, a: number, dy: number, g: Float32Array, expScale: number | null): void {
+  const {z, classes: K, invT, w, eps} = p;
+  const o = i * K;
+  if (lse !== lse) {
+    g.fill(NaN, o, o + K);
+    return;
+  }
+  const k = dy * invT;
+  const coef = k * (a + 2 * p.lambda * lse);
+  const P = p.probs;
+  const u = eps / K;
+  // a_c = u·w_c plus, for class ids, the hot part at c = y; for probabilities, w_c·(1 − ε)·P_c
+  const y = P === null ? (p.ids as Int32Array)[i] : -1;
+  const hot = y >= 0 ? (1 - eps) * w[y] : 0;
+  for (let c = 0; c < K; c++) {
+    const zc = z[o + c];
+    const pc = expScale === null ? Math.exp(zc * invT - lse) : g[o + c] * expScale;
+    const ac = P === null ? w[c] * u + (c === y ? hot : 0) : w[c] * ((1 - eps) * P[o + c] + u);
+    g[o + c] = zc === -Infinity ? 0 : coef * pc - k * ac;
+  }
+}
+
+/** A = Σ_c a_c without the loss (the backward kernel's need): O(1) for class ids, O(K) for probabilities. */
+export function rowTargetMass(p: Problem, i: number): number {
+  const {classes: K, w, eps} = p;
+  if (p.ids !== null) return (1 - eps) * w[p.ids[i]] + (eps / K) * p.wSum;
+  const P = p.probs as Float32Array;
+  const o = i * K;
+  let a = 0;
+  for (let c = 0; c < K; c++) a += w[c] * ((1 - eps) * P[o + c] + eps / K);
+  return a;
+}

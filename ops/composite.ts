@@ -1,0 +1,102 @@
+/**
+ * Softmax cross-entropy built from stock tfjs ops: the fallback on a backend with no fused kernel
+ * (tfjs-node's 'tensorflow', say), and the gradients with respect to probability labels and class
+ * weights, which the fused kernels do not compute. It follows the same formulas as the kernels
+ * (contract.ts) and, unlike them, holds several [N, K] temporaries.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {SoftmaxCrossEntropyAttrs} from '../kernels/softmax_cross_entropy/contract.js';
+
+type T = tf.Tensor;
+
+/** One-hot rows of `ids` (an id outside [0, K) gives a zero row); tf.oneHot rejects K = 1. */
+function oneHot(ids: T, K: number): T {
+  return tf.cast(tf.equal(tf.expandDims(ids, -1), tf.range(0, K, 1, 'int32')), 'float32');
+}
+
+/** Row terms shared by the loss and its gradients. Every [...] tensor has logits.shape[:-1]. */
+export interface CompositeRows {
+  s: T;      // z / T                       [..., K]
+  lse: T;    // log Σ exp(s), keepDims      [..., 1]
+  b: T;      // a / w: the coefficients without class weights   [..., K]
+  a: T;      // a_c                         [..., K]
+  keep: T;   // 1 on rows that count, 0 on ignored rows (bool)   [...]
+  loss: T;   // ℓ per row                   [...]
+  d: T;      // the mean's denominator D    []
+}
+
+export function compositeRows(logits: T, labels: T, classWeights: T, attrs: SoftmaxCrossEntropyAttrs): CompositeRows {
+  const K = logits.shape[logits.shape.length - 1];
+  const eps = attrs.labelSmoothing;
+  const s = tf.div(logits, attrs.temperature);
+  const lse = tf.logSumExp(s, -1, true);
+  let b: T;
+  let keep: T;
+  if (labels.dtype === 'int32') {
+    keep = tf.notEqual(labels, attrs.ignoreIndex);
+    const hot = oneHot(labels, K);
+    b = tf.mul(tf.add(tf.mul(hot, 1 - eps), eps / K), tf.cast(tf.expandDims(keep, -1), 'float32'));
+  } else {
+    keep = tf.cast(tf.onesLike(tf.squeeze(lse, [-1])), 'bool');
+    b = tf.add(tf.mul(labels, 1 - eps), eps / K);
+  }
+  const a = tf.mul(b, classWeights);
+  // a term with a_c = 0 is 0, even where s_c = −∞
+  const terms = tf.where(tf.equal(a, 0), tf.zerosLike(a), tf.mul(a, tf.sub(lse, s)));
+  const lseRow = tf.squeeze(lse, [-1]);
+  let loss = tf.add(tf.sum(terms, -1), tf.mul(attrs.zLoss, tf.square(lseRow)));
+  loss = tf.where(tf.isNaN(lseRow), tf.fill(loss.shape, NaN), loss);  // NaN in a row: NaN loss
+  loss = tf.where(keep, loss, tf.zerosLike(loss));                     // ignored rows: 0
+  const d = labels.dtype === 'int32'
+      ? tf.sum(tf.mul(tf.gather(classWeights, tf.where(keep, labels, tf.zerosLike(labels))), tf.cast(keep, 'float32')))
+      : tf.scalar(lseRow.size);
+  return {s, lse, b, a, keep, loss, d};
+}
+
+/** The reduced loss from per-row losses. */
+export function reduce(r: CompositeRows, reduction: SoftmaxCrossEntropyAttrs['reduction']): T {
+  if (reduction === 'none') return r.loss;
+  const total = tf.sum(r.loss);
+  if (reduction === 'sum') return total;
+  return tf.where(tf.equal(r.d, 0), tf.scalar(0), tf.div(total, r.d));
+}
+
+/** The upstream gradient of each row, shape [..., 1]. */
+function rowDy(r: CompositeRows, dy: T, reduction: SoftmaxCrossEntropyAttrs['reduction']): T {
+  if (reduction === 'none') return tf.expandDims(dy, -1);
+  const scale = reduction === 'sum' ? dy : tf.where(tf.equal(r.d, 0), tf.scalar(0), tf.div(dy, r.d));
+  return tf.reshape(scale, r.loss.shape.map(() => 1).concat([1]));
+}
+
+/** ∂L/∂z = dy·(1/T)·[(A + 2λ·lse)·p − a]; 0 at masked (−∞) classes of finite rows and on ignored rows. */
+export function logitsGradient(r: CompositeRows, logits: T, dy: T, attrs: SoftmaxCrossEntropyAttrs): T {
+  const p = tf.exp(tf.sub(r.s, r.lse));
+  const coef = tf.add(tf.sum(r.a, -1, true), tf.mul(2 * attrs.zLoss, r.lse));
+  const g = tf.mul(tf.sub(tf.mul(coef, p), r.a), tf.div(rowDy(r, dy, attrs.reduction), attrs.temperature));
+  const impossible = tf.logicalAnd(tf.equal(logits, -Infinity), tf.logicalNot(tf.isNaN(r.lse)));
+  const masked = tf.logicalOr(impossible, tf.logicalNot(tf.expandDims(r.keep, -1)));
+  return tf.where(masked, tf.zerosLike(g), g);
+}
+
+/** ∂L/∂P_c = dy·(1 − ε)·w_c·(lse − s_c), for probability labels (D = N does not depend on P). */
+export function probabilitiesGradient(r: CompositeRows, classWeights: T, dy: T, attrs: SoftmaxCrossEntropyAttrs): T {
+  const dlossDa = tf.mul(tf.sub(r.lse, r.s), rowDy(r, dy, attrs.reduction));
+  return tf.mul(dlossDa, tf.mul(classWeights, 1 - attrs.labelSmoothing));
+}
+
+/**
+ * ∂L/∂w_c. Each ℓ_i is linear in w: ∂ℓ_i/∂w_c = b_ic·(lse_i − s_ic). For the mean of class ids,
+ * D = Σ_i w_{y_i} depends on w too: ∂(S/D)/∂w_c = (∂S/∂w_c − (S/D)·#{i : y_i = c}) / D.
+ */
+export function classWeightsGradient(r: CompositeRows, labels: T, dy: T, attrs: SoftmaxCrossEntropyAttrs): T {
+  const terms = tf.where(tf.equal(r.b, 0), tf.zerosLike(r.b), tf.mul(r.b, tf.sub(r.lse, r.s)));
+  const flat = (t: T) => tf.reshape(t, [-1, t.shape[t.shape.length - 1]]);
+  const perClass = tf.sum(flat(tf.mul(terms, rowDy(r, dy, attrs.reduction))), 0);
+  if (attrs.reduction !== 'mean' || labels.dtype !== 'int32') return perClass;
+  const K = terms.shape[terms.shape.length - 1];
+  const ids = tf.where(r.keep, labels, tf.fill(labels.shape, -1, 'int32'));
+  const counts = tf.sum(flat(oneHot(ids, K)), 0);
+  const mean = tf.div(tf.sum(r.loss), r.d);
+  const g = tf.sub(perClass, tf.mul(counts, tf.mul(mean, tf.div(dy, r.d))));
+  return tf.where(tf.equal(r.d, 0), tf.zerosLike(g), g);
+}

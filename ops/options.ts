@@ -1,0 +1,84 @@
+/** The public options of softmaxCrossEntropy and their validation into kernel attributes. */
+import * as tf from '@tensorflow/tfjs-core';
+import type {Reduction, SoftmaxCrossEntropyAttrs} from '../kernels/softmax_cross_entropy/contract.js';
+
+export type {Reduction};
+
+/** Options of {@link softmaxCrossEntropy} and {@link softmaxCrossEntropyWithGrad}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** 'none' (one loss per row), 'sum', or 'mean' (default): the sum over D, see the README. */
+  reduction?: Reduction;
+  /** ε in [0, 1]: the target mixes (1 − ε) of the labels with ε spread evenly over the K classes. Default 0. */
+  labelSmoothing?: number;
+  /** A weight per class, length K (a float32 Tensor1D or numbers). Default: all 1. */
+  classWeights?: tf.Tensor1D | number[];
+  /** Class-id rows with this label get loss 0 and a zero gradient, and are left out of the mean. Default −100. */
+  ignoreIndex?: number;
+  /** T > 0: the loss is taken of softmax(logits / T). Default 1. */
+  temperature?: number;
+  /** λ ≥ 0: adds λ·lse² per row (PaLM's z-loss), which keeps the log-normalizer near 0. Default 0. */
+  zLoss?: number;
+  /** Read the class ids back and throw on one out of range, on every backend. Default false. */
+  validateLabels?: boolean;
+}
+
+const KNOWN = ['reduction', 'labelSmoothing', 'classWeights', 'ignoreIndex', 'temperature', 'zLoss',
+  'validateLabels'];
+
+export const DEFAULT_IGNORE_INDEX = -100;
+
+function finite(op: string, name: string, v: unknown, what: string, ok: (x: number) => boolean): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
+    throw new Error(`${op}: options.${name} must be ${what}; got ${String(v)}.`);
+  }
+  return v;
+}
+
+/** Checks every option (throws naming it) and returns the kernel attributes. */
+export function toAttrs(op: string, options: SoftmaxCrossEntropyOptions, sparse: boolean): SoftmaxCrossEntropyAttrs {
+  if (options == null || typeof options !== 'object') {
+    throw new Error(`${op}: options must be an object; got ${String(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) {
+      throw new Error(`${op}: unknown option '${key}'; expected one of ${KNOWN.join(', ')}.`);
+    }
+  }
+  const {reduction = 'mean', labelSmoothing = 0, temperature = 1, zLoss = 0} = options;
+  if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean') {
+    throw new Error(`${op}: options.reduction must be 'none', 'sum' or 'mean'; got ${String(reduction)}.`);
+  }
+  if (options.ignoreIndex !== undefined && !sparse) {
+    throw new Error(`${op}: options.ignoreIndex applies to class-id (int32) labels only; ` +
+        `these labels are probabilities.`);
+  }
+  if (options.validateLabels !== undefined && typeof options.validateLabels !== 'boolean') {
+    throw new Error(`${op}: options.validateLabels must be a boolean; got ${String(options.validateLabels)}.`);
+  }
+  return {
+    reduction,
+    labelSmoothing: finite(op, 'labelSmoothing', labelSmoothing, 'a number in [0, 1]', (x) => x >= 0 && x <= 1),
+    ignoreIndex: finite(op, 'ignoreIndex', options.ignoreIndex ?? DEFAULT_IGNORE_INDEX, 'an integer',
+        Number.isInteger),
+    temperature: finite(op, 'temperature', temperature, 'a finite number > 0', (x) => x > 0),
+    zLoss: finite(op, 'zLoss', zLoss, 'a finite number >= 0', (x) => x >= 0),
+  };
+}
+
+/** classWeights as a float32 [K] tensor (ones when not given). Call inside tf.tidy: a tensor made
+ * here is disposed with the scope, the user's own is returned as is (so a gradient can reach it). */
+export function classWeightsTensor(op: string, w: SoftmaxCrossEntropyOptions['classWeights'], K: number): tf.Tensor {
+  if (w === undefined) return tf.ones([K]);
+  if (w instanceof tf.Tensor) {
+    if (w.dtype !== 'float32' || w.rank !== 1 || w.shape[0] !== K) {
+      throw new Error(`${op}: options.classWeights must be a float32 tensor of shape [${K}] (one weight per ` +
+          `class); got ${w.dtype} [${w.shape}].`);
+    }
+    return w;
+  }
+  if (!Array.isArray(w) || w.length !== K || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`${op}: options.classWeights must be ${K} finite numbers (one per class); got ` +
+        `${Array.isArray(w) ? `an array of length ${w.length}` : String(w)}.`);
+  }
+  return tf.tensor1d(w, 'float32');
+}

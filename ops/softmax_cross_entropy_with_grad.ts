@@ -1,0 +1,35 @@
+/** softmaxCrossEntropyWithGrad: loss and d(loss)/d(logits) from one kernel call, no autodiff tape. */
+import * as tf from '@tensorflow/tfjs-core';
+import {SoftmaxCrossEntropyWithLogits} from '../kernels/softmax_cross_entropy/contract.js';
+import {compositeRows, logitsGradient, reduce} from './composite.js';
+import {LabelsLike} from './inputs.js';
+import {SoftmaxCrossEntropyOptions} from './options.js';
+import {prepare} from './softmax_cross_entropy.js';
+
+/** The result of {@link softmaxCrossEntropyWithGrad}. */
+export interface LossAndGrad {
+  /** As softmaxCrossEntropy returns it: a scalar, or one loss per row for reduction 'none'. */
+  loss: tf.Tensor;
+  /** d(loss)/d(logits), shape logits.shape; for reduction 'none', the gradient of the summed losses. */
+  grad: tf.Tensor;
+}
+
+/**
+ * The loss and its gradient with respect to the logits in one fused kernel call: each logit row is
+ * read once and the gradient written once. Use it in a hand-written training step (apply `grad` to
+ * the layer that produced the logits); the arguments are those of softmaxCrossEntropy.
+ */
+export function softmaxCrossEntropyWithGrad(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options: SoftmaxCrossEntropyOptions = {}): LossAndGrad {
+  return tf.tidy(() => {
+    const p = prepare('softmaxCrossEntropyWithGrad', logits, labels, options);
+    if (p.fused) {
+      const [loss, grad] = tf.engine().runKernel(SoftmaxCrossEntropyWithLogits,
+          {logits: p.logits, labels: p.labels, classWeights: p.classWeights}, p.attrs) as tf.Tensor[];
+      return {loss, grad};
+    }
+    const r = compositeRows(p.logits, p.labels, p.classWeights, p.attrs);
+    const loss = reduce(r, p.attrs.reduction);
+    return {loss, grad: logitsGradient(r, p.logits, tf.onesLike(loss), p.attrs)};
+  });
+}

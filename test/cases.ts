@@ -1,0 +1,123 @@
+/**
+ * The parity table: every backend runs every case, compared with the float64 reference. Cases are
+ * data: a logits shape, a label kind, options, and edits that plant awkward values.
+ */
+import type {RefOptions} from './reference';
+import {randn, rng} from './rng';
+
+export interface Case {
+  name: string;
+  shape: number[];                 // logits shape [..., K]
+  labels: 'ids' | 'probs';
+  options?: RefOptions;
+  scale?: number;                  // logits magnitude (default 3)
+  logits?: Array<[number, number, number]>;  // [row, class, value] planted in the logits
+  ids?: Array<[number, number]>;   // [row, class id] planted in the labels
+  /** probs: keep the target mass on planted −∞ classes (default: move it off them). */
+  massOnMasked?: boolean;
+}
+
+const W5 = [0.5, 2, 1, 0, 1.5];
+const W7 = [1, 0.25, 3, 1, 0.5, 2, 1];
+const ALL = {labelSmoothing: 0.2, temperature: 1.7, zLoss: 1e-2};
+
+export const CASES: Case[] = [
+  {name: 'ids [4,5]', shape: [4, 5], labels: 'ids'},
+  {name: 'probs [4,5]', shape: [4, 5], labels: 'probs'},
+  {name: 'N = 0 ids mean', shape: [0, 5], labels: 'ids'},
+  {name: 'N = 0 ids sum', shape: [0, 5], labels: 'ids', options: {reduction: 'sum'}},
+  {name: 'N = 0 ids none', shape: [0, 5], labels: 'ids', options: {reduction: 'none'}},
+  {name: 'N = 0 probs mean', shape: [0, 5], labels: 'probs'},
+  {name: 'K = 1 ids', shape: [3, 1], labels: 'ids'},
+  {name: 'K = 1 ids z-loss smoothing', shape: [3, 1], labels: 'ids', options: {zLoss: 0.1, labelSmoothing: 0.3}},
+  {name: 'K = 1 probs', shape: [3, 1], labels: 'probs', options: {reduction: 'none'}},
+  {name: 'odd K ids [7,13]', shape: [7, 13], labels: 'ids'},
+  {name: 'odd K probs [7,13]', shape: [7, 13], labels: 'probs', options: {reduction: 'sum'}},
+  {name: 'K = 100000 ids', shape: [3, 100000], labels: 'ids'},
+  {name: 'K = 100000 probs smoothing', shape: [2, 100000], labels: 'probs', options: {labelSmoothing: 0.1}},
+  {name: 'rank 1 ids', shape: [6], labels: 'ids'},
+  {name: 'rank 1 probs none', shape: [6], labels: 'probs', options: {reduction: 'none'}},
+  {name: 'rank 3 ids none', shape: [2, 3, 7], labels: 'ids', options: {reduction: 'none'}},
+  {name: 'rank 3 probs mean', shape: [2, 3, 7], labels: 'probs'},
+  {name: 'rank 3 ids all options', shape: [2, 3, 7], labels: 'ids', options: {...ALL, classWeights: W7},
+    ids: [[1, -100]]},
+  // every option alone
+  {name: 'labelSmoothing ids', shape: [5, 7], labels: 'ids', options: {labelSmoothing: 0.1}},
+  {name: 'labelSmoothing 1 ids', shape: [5, 7], labels: 'ids', options: {labelSmoothing: 1}},
+  {name: 'labelSmoothing probs', shape: [5, 7], labels: 'probs', options: {labelSmoothing: 0.1}},
+  {name: 'classWeights ids', shape: [6, 5], labels: 'ids', options: {classWeights: W5}},
+  {name: 'classWeights probs', shape: [6, 5], labels: 'probs', options: {classWeights: W5}},
+  {name: 'ignoreIndex default', shape: [5, 7], labels: 'ids', ids: [[0, -100], [3, -100]]},
+  {name: 'ignoreIndex in range', shape: [6, 7], labels: 'ids', options: {ignoreIndex: 2},
+    ids: [[0, 2], [1, 2], [2, 5]]},
+  {name: 'temperature 2.5 ids', shape: [5, 7], labels: 'ids', options: {temperature: 2.5}},
+  {name: 'temperature 0.3 probs', shape: [5, 7], labels: 'probs', options: {temperature: 0.3}},
+  {name: 'zLoss ids', shape: [5, 7], labels: 'ids', options: {zLoss: 1e-3}, scale: 10},
+  {name: 'zLoss probs', shape: [5, 7], labels: 'probs', options: {zLoss: 0.5}},
+  {name: 'reduction none ids', shape: [5, 7], labels: 'ids', options: {reduction: 'none'}},
+  {name: 'reduction sum ids', shape: [5, 7], labels: 'ids', options: {reduction: 'sum'}},
+  // combined
+  {name: 'all options ids mean', shape: [8, 7], labels: 'ids', options: {...ALL, classWeights: W7},
+    ids: [[2, -100], [5, -100]]},
+  {name: 'all options ids none', shape: [8, 7], labels: 'ids',
+    options: {...ALL, classWeights: W7, reduction: 'none', ignoreIndex: 6}, ids: [[1, 6]]},
+  {name: 'all options probs sum', shape: [8, 7], labels: 'probs',
+    options: {...ALL, classWeights: W7, reduction: 'sum'}},
+  // extreme values
+  {name: 'logits ±1e4 ids', shape: [6, 9], labels: 'ids', scale: 1e4},
+  {name: 'logits ±1e4 ids smoothing', shape: [6, 9], labels: 'ids', scale: 1e4, options: {labelSmoothing: 0.1}},
+  {name: 'logits ±1e4 probs z-loss', shape: [6, 9], labels: 'probs', scale: 1e4, options: {zLoss: 1e-4}},
+  {name: '−∞ masked ids', shape: [4, 6], labels: 'ids', options: {reduction: 'none'},
+    logits: [[0, 1, -Infinity], [0, 4, -Infinity], [2, 0, -Infinity]], ids: [[0, 0], [2, 3]]},
+  {name: '−∞ masked ids smoothing (+∞ loss)', shape: [4, 6], labels: 'ids',
+    options: {reduction: 'none', labelSmoothing: 0.1}, logits: [[0, 1, -Infinity], [2, 0, -Infinity]], ids: [[0, 0]]},
+  {name: '−∞ masked probs zero there', shape: [4, 6], labels: 'probs', options: {reduction: 'none'},
+    logits: [[0, 1, -Infinity], [1, 5, -Infinity], [3, 0, -Infinity]]},
+  {name: '−∞ masked probs mass there (+∞ loss)', shape: [3, 6], labels: 'probs', options: {reduction: 'none'},
+    logits: [[1, 2, -Infinity]], massOnMasked: true},
+  {name: '−∞ masked, zero class weight', shape: [3, 5], labels: 'ids',
+    options: {labelSmoothing: 0.2, classWeights: W5, reduction: 'none'}, logits: [[0, 3, -Infinity]], ids: [[0, 1]]},
+  {name: 'NaN row ids none', shape: [4, 5], labels: 'ids', options: {reduction: 'none'}, logits: [[1, 2, NaN]]},
+  {name: 'NaN row probs mean', shape: [4, 5], labels: 'probs', logits: [[2, 0, NaN]]},
+  {name: '+∞ row ids none', shape: [3, 5], labels: 'ids', options: {reduction: 'none'}, logits: [[1, 4, Infinity]]},
+  {name: 'all −∞ row ids none', shape: [2, 3], labels: 'ids', options: {reduction: 'none'},
+    logits: [[0, 0, -Infinity], [0, 1, -Infinity], [0, 2, -Infinity]]},
+  {name: 'NaN in an ignored row', shape: [3, 5], labels: 'ids', logits: [[1, 1, NaN]], ids: [[1, -100]]},
+  {name: 'every row ignored mean', shape: [4, 5], labels: 'ids',
+    ids: [[0, -100], [1, -100], [2, -100], [3, -100]]},
+  {name: 'every row ignored weights sum', shape: [3, 5], labels: 'ids', options: {classWeights: W5, reduction: 'sum'},
+    ids: [[0, -100], [1, -100], [2, -100]]},
+  {name: 'zero-weight targets only (D = 0)', shape: [3, 5], labels: 'ids', options: {classWeights: W5},
+    ids: [[0, 3], [1, 3], [2, 3]]},
+  {name: 'class weights with ignoreIndex', shape: [9, 5], labels: 'ids', options: {classWeights: W5, ignoreIndex: -1},
+    ids: [[0, -1], [4, -1], [7, -1]]},
+  {name: 'random [64,1000] ids smoothing', shape: [64, 1000], labels: 'ids', options: {labelSmoothing: 0.05}},
+];
+
+/** The concrete data of a case: float32 logits, and labels as class ids or N×K probabilities. */
+export function materialize(c: Case, seed = 1): {logits: Float32Array, labels: number[], K: number} {
+  const next = rng(seed + c.name.length * 7919);
+  const K = c.shape[c.shape.length - 1];
+  const size = c.shape.reduce((a, b) => a * b, 1);
+  const N = size / K;
+  const logits = randn(next, size, c.scale ?? 3);
+  for (const [r, k, v] of c.logits ?? []) logits[r * K + k] = v;
+  let labels: number[];
+  if (c.labels === 'ids') {
+    labels = Array.from({length: N}, () => Math.floor(next() * K));
+    for (const [r, y] of c.ids ?? []) labels[r] = y;
+    // keep ids off masked classes unless a case plants one there
+    for (const [r, k, v] of c.logits ?? []) {
+      if (v === -Infinity && labels[r] === k && !(c.ids ?? []).some(([rr]) => rr === r)) labels[r] = (k + 1) % K;
+    }
+  } else {
+    labels = [];
+    for (let r = 0; r < N; r++) {
+      const row = Array.from({length: K}, () => Math.exp(3 * next()));
+      if (!c.massOnMasked) for (const [rr, k, v] of c.logits ?? []) if (rr === r && v === -Infinity) row[k] = 0;
+      const total = row.reduce((a, b) => a + b, 0);
+      labels.push(...row.map((x) => Math.fround(x / total)));
+    }
+  }
+  return {logits, labels, K};
+}

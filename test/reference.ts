@@ -1,0 +1,89 @@
+/**
+ * The float64 reference, written straight from ../shared/DESIGN.md's semantics section. It shares no
+ * code with the kernels or the ops: plain arrays of numbers in, plain arrays out, one row at a time,
+ * with no attempt at speed.
+ */
+
+export interface RefOptions {
+  reduction?: 'none' | 'sum' | 'mean';
+  labelSmoothing?: number;
+  classWeights?: number[];
+  ignoreIndex?: number;
+  temperature?: number;
+  zLoss?: number;
+}
+
+export interface RefResult {
+  /** The loss as the op returns it: one value for 'sum' and 'mean', one per row for 'none'. */
+  loss: number[];
+  /** d(loss)/d(logits), N×K row-major; for 'none', the gradient of the summed losses. */
+  grad: number[];
+}
+
+/**
+ * @param logits N×K values, row-major.
+ * @param labels N class ids (sparse) or N×K probabilities.
+ */
+export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLike<number>, sparse: boolean,
+    o: RefOptions = {}): RefResult {
+  const N = K === 0 ? 0 : logits.length / K;
+  const eps = o.labelSmoothing ?? 0;
+  const T = o.temperature ?? 1;
+  const lambda = o.zLoss ?? 0;
+  const ignore = o.ignoreIndex ?? -100;
+  const w = o.classWeights ?? new Array(K).fill(1);
+  const reduction = o.reduction ?? 'mean';
+
+  const rowLoss: number[] = [];
+  const rowGrad: number[][] = [];  // gradient of ℓ_i (dy_i = 1)
+  let D = 0;
+  for (let i = 0; i < N; i++) {
+    const s: number[] = [];
+    for (let c = 0; c < K; c++) s.push(logits[i * K + c] / T);
+    if (sparse && labels[i] === ignore) {
+      rowLoss.push(0);
+      rowGrad.push(new Array(K).fill(0));
+      continue;
+    }
+    if (sparse && !(labels[i] >= 0 && labels[i] < K)) throw new Error(`reference: bad class id ${labels[i]}`);
+    // lse = log Σ exp(s): shift by the max; NaN or +∞ anywhere, or all −∞, gives NaN
+    const m = s.reduce((x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)), -Infinity);
+    let sum = 0;
+    for (const v of s) sum += Math.exp(v - m);
+    const lse = m + Math.log(sum);
+    const a: number[] = [];
+    for (let c = 0; c < K; c++) {
+      a.push(sparse
+          ? (1 - eps) * w[c] * (c === labels[i] ? 1 : 0) + (eps / K) * w[c]
+          : w[c] * ((1 - eps) * labels[i * K + c] + eps / K));
+    }
+    let l = lambda * lse * lse;
+    for (let c = 0; c < K; c++) if (a[c] !== 0) l += a[c] * (lse - s[c]);
+    const A = a.reduce((x, y) => x + y, 0);
+    const g: number[] = [];
+    for (let c = 0; c < K; c++) {
+      const p = Math.exp(s[c] - lse);
+      g.push(Number.isNaN(lse) ? NaN : s[c] === -Infinity ? 0 : ((A + 2 * lambda * lse) * p - a[c]) / T);
+    }
+    rowLoss.push(Number.isNaN(lse) ? NaN : l);
+    rowGrad.push(g);
+    D += sparse ? w[labels[i]] : 1;
+  }
+
+  let loss: number[];
+  let dy: number[];
+  if (reduction === 'none') {
+    loss = rowLoss;
+    dy = rowLoss.map(() => 1);
+  } else if (reduction === 'sum') {
+    loss = [rowLoss.reduce((x, y) => x + y, 0)];
+    dy = rowLoss.map(() => 1);
+  } else {
+    const total = rowLoss.reduce((x, y) => x + y, 0);
+    loss = [D === 0 ? 0 : total / D];
+    dy = rowLoss.map(() => (D === 0 ? 0 : 1 / D));
+  }
+  const grad: number[] = [];
+  for (let i = 0; i < N; i++) for (const g of rowGrad[i]) grad.push(dy[i] === 0 ? 0 : dy[i] * g);
+  return {loss, grad};
+}
