@@ -1,8 +1,10 @@
 /**
  * Row math shared by the three cpu kernels, numbered as in every backend:
  *   1. row max and sum    2. loss    3. gradient
- * Sums are float64 (JS numbers); logits and outputs are float32.
+ * Sums are float64 (JS numbers); logits and outputs are float32. Hot loops are written out per case
+ * (class ids or probabilities, exp computed or parked) so each one stays branch-free for the JIT.
  */
+import {fastExp} from './exp.js';
 import type {Problem} from './problem.js';
 
 /**
@@ -21,10 +23,10 @@ export function rowMaxAndSum(p: Problem, i: number, e: Float32Array | null): {ma
   }
   let sum = 0;
   if (e === null) {
-    for (let c = 0; c < K; c++) sum += Math.exp(z[o + c] * invT - m);
+    for (let c = 0; c < K; c++) sum += fastExp(z[o + c] * invT - m);
   } else {
     for (let c = 0; c < K; c++) {
-      const x = Math.exp(z[o + c] * invT - m);
+      const x = fastExp(z[o + c] * invT - m);
       e[o + c] = x;
       sum += x;
     }
@@ -35,7 +37,7 @@ export function rowMaxAndSum(p: Problem, i: number, e: Float32Array | null): {ma
 /**
  * 2. loss: ℓ = Σ_c a_c·(lse − s_c) + λ·lse², and A = Σ_c a_c (the gradient needs it).
  * Terms with a_c = 0 are skipped, so a masked class (s_c = −∞) with no target mass adds 0, not NaN.
- * Ignored rows are handled by the caller.
+ * A NaN lse (a NaN, +∞ or all −∞ row) makes the loss NaN. Ignored rows are handled by the caller.
  */
 export function rowLoss(p: Problem, i: number, lse: number): {loss: number, a: number} {
   const {z, classes: K, invT, w, eps} = p;
@@ -72,11 +74,22 @@ export function rowLoss(p: Problem, i: number, lse: number): {loss: number, a: n
   return {loss: lse !== lse ? NaN : loss, a};
 }
 
+/** A = Σ_c a_c without the loss (the backward kernel's need): O(1) for class ids, O(K) for probabilities. */
+export function rowTargetMass(p: Problem, i: number): number {
+  const {classes: K, w, eps} = p;
+  if (p.ids !== null) return (1 - eps) * w[p.ids[i]] + (eps / K) * p.wSum;
+  const P = p.probs as Float32Array;
+  const o = i * K;
+  let a = 0;
+  for (let c = 0; c < K; c++) a += w[c] * ((1 - eps) * P[o + c] + eps / K);
+  return a;
+}
+
 /**
- * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c], with p_c = e_c·scale when `expScale` is given
- * (e_c already in `g`, from step 1) and p_c = exp(s_c − lse) otherwise (the backward kernel: no max or
- * sum recomputed). A masked class (z_c = −∞) has probability 0 and gradient 0. A NaN lse makes the
- * whole row NaN.
+ * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c], with p_c = e_c·expScale when `expScale` is
+ * given (e_c parked in `g` by step 1) and p_c = exp(s_c − lse) otherwise (the backward kernel: no max
+ * or sum recomputed). A masked class (z_c = −∞) has probability 0 and gradient 0. A NaN lse makes
+ * the whole row NaN.
  */
 export function rowGradient(
     p: Problem, i: number, lse: number, a: number, dy: number, g: Float32Array, expScale: number | null): void {
@@ -88,26 +101,36 @@ export function rowGradient(
   }
   const k = dy * invT;
   const coef = k * (a + 2 * p.lambda * lse);
-  const P = p.probs;
-  const u = eps / K;
-  // a_c = u·w_c plus, for class ids, the hot part at c = y; for probabilities, w_c·(1 − ε)·P_c
-  const y = P === null ? (p.ids as Int32Array)[i] : -1;
-  const hot = y >= 0 ? (1 - eps) * w[y] : 0;
-  for (let c = 0; c < K; c++) {
-    const zc = z[o + c];
-    const pc = expScale === null ? Math.exp(zc * invT - lse) : g[o + c] * expScale;
-    const ac = P === null ? w[c] * u + (c === y ? hot : 0) : w[c] * ((1 - eps) * P[o + c] + u);
-    g[o + c] = zc === -Infinity ? 0 : coef * pc - k * ac;
+  const ku = k * (eps / K);  // k times the smoothing part of a_c, per unit of class weight
+  if (p.probs !== null) {
+    // a_c = w_c·((1 − ε)·P_c + ε/K)
+    const P = p.probs;
+    const kp = k * (1 - eps);
+    if (expScale === null) {
+      for (let c = 0; c < K; c++) {
+        const zc = z[o + c];
+        g[o + c] = zc === -Infinity ? 0 : coef * fastExp(zc * invT - lse) - w[c] * (kp * P[o + c] + ku);
+      }
+    } else {
+      for (let c = 0; c < K; c++) {
+        g[o + c] = z[o + c] === -Infinity ? 0 : coef * expScale * g[o + c] - w[c] * (kp * P[o + c] + ku);
+      }
+    }
+    return;
   }
-}
-
-/** A = Σ_c a_c without the loss (the backward kernel's need): O(1) for class ids, O(K) for probabilities. */
-export function rowTargetMass(p: Problem, i: number): number {
-  const {classes: K, w, eps} = p;
-  if (p.ids !== null) return (1 - eps) * w[p.ids[i]] + (eps / K) * p.wSum;
-  const P = p.probs as Float32Array;
-  const o = i * K;
-  let a = 0;
-  for (let c = 0; c < K; c++) a += w[c] * ((1 - eps) * P[o + c] + eps / K);
-  return a;
+  // class ids: a_c = (ε/K)·w_c, plus (1 − ε)·w_y at c = y, written last from its own p_y (read before
+  // the loop overwrites a parked e_y) so that entry is rounded to float32 once
+  const y = (p.ids as Int32Array)[i];
+  const zy = z[o + y];
+  const py = expScale === null ? fastExp(zy * invT - lse) : expScale * g[o + y];
+  if (expScale === null) {
+    for (let c = 0; c < K; c++) {
+      const zc = z[o + c];
+      g[o + c] = zc === -Infinity ? 0 : coef * fastExp(zc * invT - lse) - ku * w[c];
+    }
+  } else {
+    const ce = coef * expScale;
+    for (let c = 0; c < K; c++) g[o + c] = z[o + c] === -Infinity ? 0 : ce * g[o + c] - ku * w[c];
+  }
+  g[o + y] = zy === -Infinity ? 0 : coef * py - (ku + k * (1 - eps)) * w[y];
 }

@@ -1,0 +1,135 @@
+/**
+ * Benchmark: fused value-and-grad against tf.valueAndGrad over tf.losses.softmaxCrossEntropy (one-hot
+ * labels), same logits, same class ids, side by side in one run. Median of `runs` timed runs after
+ * warm-up; tf.profile's peakBytes and kernel count per step.
+ *
+ *   npm run bench [-- --runs 7 --shapes 64x10,512x1000]
+ */
+import * as tf from '@tensorflow/tfjs';
+import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
+
+export const DEFAULT_SHAPES: Array<[number, number]> = [[64, 10], [512, 1000], [256, 32000]];
+
+export interface Row {
+  backend: string;
+  shape: [number, number];
+  method: string;
+  medianMs: number;
+  /** built-in median / this median, measured in the same run */
+  speedup: number;
+  /** logits bytes + the most the step holds at once beyond its inputs (tf.profile peakBytes − bytes before) */
+  peakBytes: number;
+  /** peakBytes / (logits bytes + gradient bytes): 1.00 means no temporaries beyond the gradient */
+  peakRatio: number;
+  /** kernels tf.profile records, without Identity (the tape's reference to a saved tensor: no compute) */
+  kernels: number;
+  identities: number;
+}
+
+type Step = () => tf.Tensor[];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function time(step: Step, runs: number): Promise<number> {
+  const once = async () => {
+    const t0 = performance.now();
+    const out = step();
+    await Promise.all(out.map((t) => t.data()));  // waits for GPU backends; cpu is already done
+    const ms = performance.now() - t0;
+    tf.dispose(out);
+    return ms;
+  };
+  await once();  // warm-up (and shader compiles on GPU backends)
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  return median(times);
+}
+
+async function profile(step: Step, inputBytes: number) {
+  const before = tf.memory().numBytes;
+  const info = await tf.profile(() => { tf.dispose(step()); });
+  const identities = info.kernels.filter((k) => k.name === 'Identity').length;
+  return {peakBytes: info.peakBytes - before + inputBytes, kernels: info.kernels.length - identities, identities};
+}
+
+/** Runs the methods at one shape on the active backend. */
+async function benchShape(N: number, K: number, runs: number, seed: number): Promise<Row[]> {
+  const logits = tf.randomNormal([N, K], 0, 3, 'float32', seed);
+  const ids = tf.randomUniformInt([N], 0, K, {seed});
+  const oneHot = tf.oneHot(ids, K).toFloat();
+  const methods: Array<[string, Step]> = [
+    ['tf.losses.softmaxCrossEntropy (one-hot)', () => {
+      const {value, grad} = tf.valueAndGrad((z: tf.Tensor) => tf.losses.softmaxCrossEntropy(oneHot, z))(logits);
+      return [value, grad];
+    }],
+    ['fused tf.valueAndGrad (class ids)', () => {
+      const {value, grad} = tf.valueAndGrad((z: tf.Tensor) => softmaxCrossEntropy(z, ids))(logits);
+      return [value, grad];
+    }],
+    ['fused softmaxCrossEntropyWithGrad (class ids)', () => {
+      const {loss, grad} = softmaxCrossEntropyWithGrad(logits, ids);
+      return [loss, grad];
+    }],
+  ];
+  const rows: Row[] = [];
+  const gradBytes = N * K * 4;
+  for (const [method, step] of methods) {
+    const medianMs = await time(step, runs);
+    const p = await profile(step, gradBytes);
+    rows.push({backend: tf.getBackend(), shape: [N, K], method, medianMs, speedup: NaN, ...p,
+      peakRatio: p.peakBytes / (2 * gradBytes)});
+  }
+  for (const r of rows) r.speedup = rows[0].medianMs / r.medianMs;
+  tf.dispose([logits, ids, oneHot]);
+  return rows;
+}
+
+export async function runBenchmark(opts: {shapes?: Array<[number, number]>, runs?: number,
+    backends?: string[], log?: (line: string) => void} = {}): Promise<Row[]> {
+  const {shapes = DEFAULT_SHAPES, runs = 5, backends = ['cpu'], log = () => {}} = opts;
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    await tf.setBackend(backend);
+    for (const [N, K] of shapes) {
+      log(`benchmark: ${backend} [${N},${K}] ...`);
+      rows.push(...await benchShape(N, K, runs, 7));
+    }
+  }
+  return rows;
+}
+
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+
+/** A Markdown table of the rows. */
+export function formatTable(rows: Row[]): string {
+  const lines = [
+    '| backend | shape | method | median ms | speedup | peak bytes | peak / (logits + grad) | kernels (+Identity) |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.backend} | [${r.shape.join(',')}] | ${r.method} | ${r.medianMs.toFixed(2)} | ` +
+        `${r.speedup.toFixed(1)}× | ${mb(r.peakBytes)} | ${r.peakRatio.toFixed(3)} | ${r.kernels} (+${r.identities}) |`);
+  }
+  return lines.join('\n');
+}
+
+function parseArgs(argv: string[]) {
+  const get = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const shapes = get('--shapes')?.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const runs = get('--runs') ? Number(get('--runs')) : undefined;
+  return {shapes, runs};
+}
+
+if (require.main === module) {
+  (async () => {
+    const rows = await runBenchmark({...parseArgs(process.argv.slice(2)), log: (l) => console.error(l)});
+    console.log(formatTable(rows));
+  })().catch((e) => { console.error(e); process.exit(1); });
+}

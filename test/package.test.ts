@@ -1,0 +1,48 @@
+/**
+ * The built package as users load it: by name through package.json "exports" (CommonJS), and its
+ * ESM build parses and exports the same names. Runs against dist/, which `npm test` builds first.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..');
+
+test('require("tfjs-fused-cross-entropy") loads the CommonJS build and computes a loss', () => {
+  // self-reference: Node resolves the package's own name through its "exports"
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(require.resolve('tfjs-fused-cross-entropy', {paths: [root]}));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf = require('@tensorflow/tfjs-core');
+  require('@tensorflow/tfjs-backend-cpu');
+  expect(Object.keys(pkg).sort()).toEqual(expect.arrayContaining(
+      ['softmaxCrossEntropy', 'softmaxCrossEntropyWithGrad', 'losses']));
+  const loss = pkg.softmaxCrossEntropy(tf.tensor2d([[0, 0]]), tf.tensor1d([1], 'int32'));
+  expect(loss.dataSync()[0]).toBeCloseTo(Math.LN2, 6);
+});
+
+test('the ESM build is marked as modules and exports the same names', () => {
+  const esm = path.join(root, 'dist', 'esm');
+  expect(JSON.parse(fs.readFileSync(path.join(esm, 'package.json'), 'utf8')).type).toBe('module');
+  const index = fs.readFileSync(path.join(esm, 'index.js'), 'utf8');
+  for (const name of ['softmaxCrossEntropy', 'softmaxCrossEntropyWithGrad', 'losses']) expect(index).toMatch(name);
+  // every relative import carries its .js extension, as Node's ESM resolver and bundlers need
+  const files = fs.readdirSync(esm, {recursive: true}).map(String).filter((f) => f.endsWith('.js'));
+  for (const f of files) {
+    for (const m of fs.readFileSync(path.join(esm, f), 'utf8').matchAll(/(?:from|import) '(\.[^']*)'/g)) {
+      expect(m[1]).toMatch(/\.js$/);
+    }
+  }
+});
+
+test('import "tfjs-fused-cross-entropy" from an ES module in Node', () => {
+  const code = `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import {softmaxCrossEntropy} from 'tfjs-fused-cross-entropy';
+    await tf.setBackend('cpu');
+    console.log(softmaxCrossEntropy(tf.tensor2d([[0, 0]]), tf.tensor1d([1], 'int32')).dataSync()[0]);`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const out = require('child_process').execFileSync(process.execPath, ['--input-type=module', '-e', code],
+      {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+  expect(Number(out.trim().split('\n').pop())).toBeCloseTo(Math.LN2, 6);
+});
