@@ -117,7 +117,7 @@ export function formatTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-function parseArgs(argv: string[]) {
+export function parseArgs(argv: string[]) {
   const get = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
