@@ -59,7 +59,7 @@ async function profile(step: Step, inputBytes: number) {
 /** Runs the methods at one shape on the active backend. */
 async function benchShape(N: number, K: number, runs: number, seed: number): Promise<Row[]> {
   const logits = tf.randomNormal([N, K], 0, 3, 'float32', seed);
-  const ids = tf.randomUniformInt([N], 0, K, {seed});
+  const ids = tf.randomUniformInt([N], 0, K, seed);
   const oneHot = tf.oneHot(ids, K).toFloat();
   const methods: Array<[string, Step]> = [
     ['tf.losses.softmaxCrossEntropy (one-hot)', () => {
