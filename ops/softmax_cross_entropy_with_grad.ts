@@ -6,13 +6,13 @@ import {LabelsLike} from './inputs.js';
 import {SoftmaxCrossEntropyOptions} from './options.js';
 import {prepare} from './softmax_cross_entropy.js';
 
-/** The result of {@link softmaxCrossEntropyWithGrad}. */
-export interface LossAndGrad {
+/** The result of {@link softmaxCrossEntropyWithGrad} (a type alias, so tf.dispose(result) accepts it). */
+export type LossAndGrad = {
   /** As softmaxCrossEntropy returns it: a scalar, or one loss per row for reduction 'none'. */
   loss: tf.Tensor;
   /** d(loss)/d(logits), shape logits.shape; for reduction 'none', the gradient of the summed losses. */
   grad: tf.Tensor;
-}
+};
 
 /**
  * The loss and its gradient with respect to the logits in one fused kernel call: each logit row is

@@ -11,6 +11,7 @@ export interface Case {
   labels: 'ids' | 'probs';
   options?: RefOptions;
   scale?: number;                  // logits magnitude (default 3)
+  offset?: number;                 // added to every logit (default 0)
   logits?: Array<[number, number, number]>;  // [row, class, value] planted in the logits
   ids?: Array<[number, number]>;   // [row, class id] planted in the labels
   /** probs: keep the target mass on planted −∞ classes (default: move it off them). */
@@ -67,6 +68,12 @@ export const CASES: Case[] = [
   {name: 'logits ±1e4 ids', shape: [6, 9], labels: 'ids', scale: 1e4},
   {name: 'logits ±1e4 ids smoothing', shape: [6, 9], labels: 'ids', scale: 1e4, options: {labelSmoothing: 0.1}},
   {name: 'logits ±1e4 probs z-loss', shape: [6, 9], labels: 'probs', scale: 1e4, options: {zLoss: 1e-4}},
+  // a large offset with a small spread: lse is not a float32 logit, so a float32-rounded saved lse
+  // would put an error of 5e-4 into every p = exp(s − lse)
+  {name: 'logits 1e4 + small spread ids', shape: [5, 11], labels: 'ids', offset: 1e4},
+  {name: 'logits −3e4 + small spread probs', shape: [5, 11], labels: 'probs', offset: -3e4, options: {reduction: 'sum'}},
+  {name: '−∞ on the target class (+∞ loss)', shape: [3, 5], labels: 'ids', options: {reduction: 'none'},
+    logits: [[1, 2, -Infinity]], ids: [[1, 2]]},
   {name: '−∞ masked ids', shape: [4, 6], labels: 'ids', options: {reduction: 'none'},
     logits: [[0, 1, -Infinity], [0, 4, -Infinity], [2, 0, -Infinity]], ids: [[0, 0], [2, 3]]},
   {name: '−∞ masked ids smoothing (+∞ loss)', shape: [4, 6], labels: 'ids',
@@ -100,7 +107,7 @@ export function materialize(c: Case, seed = 1): {logits: Float32Array, labels: n
   const K = c.shape[c.shape.length - 1];
   const size = c.shape.reduce((a, b) => a * b, 1);
   const N = size / K;
-  const logits = randn(next, size, c.scale ?? 3);
+  const logits = randn(next, size, c.scale ?? 3).map((v) => v + (c.offset ?? 0));
   for (const [r, k, v] of c.logits ?? []) logits[r * K + k] = v;
   let labels: number[];
   if (c.labels === 'ids') {

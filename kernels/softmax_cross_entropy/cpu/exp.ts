@@ -25,6 +25,6 @@ export function fastExp(x: number): number {
   const kf = (xc * SCALE + ROUND) - ROUND;
   const r = xc - kf * STEP;
   const k = kf | 0;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6)));
   return p * TABLE[k & 63] * POW2[(k >> 6) + BIAS];  // k >> 6 is floor(k / 64), also for k < 0
 }
