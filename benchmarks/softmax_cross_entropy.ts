@@ -33,20 +33,29 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function time(step: Step, runs: number): Promise<number> {
-  const once = async () => {
-    const t0 = performance.now();
-    const out = step();
-    await Promise.all(out.map((t) => t.data()));  // waits for GPU backends; cpu is already done
-    const ms = performance.now() - t0;
-    tf.dispose(out);
-    return ms;
-  };
-  await once();  // warm-up (and shader compiles on GPU backends)
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  return median(times);
+/** One timed run: until the outputs are ready (GPU backends included), then freed. */
+async function once(step: Step): Promise<number> {
+  const t0 = performance.now();
+  const out = step();
+  await Promise.all(out.map((t) => t.data()));  // waits for GPU backends; cpu is already done
+  const ms = performance.now() - t0;
+  tf.dispose(out);
+  return ms;
+}
+
+/**
+ * Median times of the steps, run in rotation (A B C A B C ...) so that garbage one method leaves
+ * behind (the built-in leaves hundreds of MB) is collected during every method's runs alike.
+ */
+async function timeInRotation(steps: Step[], runs: number): Promise<number[]> {
+  const times: number[][] = steps.map(() => []);
+  for (let r = -2; r < runs; r++) {  // two warm-up rounds (and shader compiles on GPU backends)
+    for (let m = 0; m < steps.length; m++) {
+      const ms = await once(steps[m]);
+      if (r >= 0) times[m].push(ms);
+    }
+  }
+  return times.map(median);
 }
 
 async function profile(step: Step, inputBytes: number) {
@@ -77,8 +86,9 @@ async function benchShape(N: number, K: number, runs: number, seed: number): Pro
   ];
   const rows: Row[] = [];
   const gradBytes = N * K * 4;
-  for (const [method, step] of methods) {
-    const medianMs = await time(step, runs);
+  const medians = await timeInRotation(methods.map(([, step]) => step), runs);
+  for (const [m, [method, step]] of methods.entries()) {
+    const medianMs = medians[m];
     const p = await profile(step, gradBytes);
     rows.push({backend: tf.getBackend(), shape: [N, K], method, medianMs, speedup: NaN, ...p,
       peakRatio: p.peakBytes / (2 * gradBytes)});

@@ -5,7 +5,7 @@ import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, row
   SoftmaxCrossEntropyAttrs} from '../contract.js';
 import {denominator, isIgnored, readProblem} from './problem.js';
 import {lossValues} from './reduce.js';
-import {rowLoss, rowMaxAndSum} from './rows.js';
+import {rowLogSumExp, rowLoss} from './rows.js';
 
 export function fusedSoftmaxCrossEntropy(args: {
   inputs: FusedSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs,
@@ -21,8 +21,7 @@ export function fusedSoftmaxCrossEntropy(args: {
   for (let i = 0; i < p.rows; i++) {
     if (isIgnored(p, i)) continue;  // loss 0, and the backward kernel never reads its lse
     // 1. row max and sum
-    const {max, sum} = rowMaxAndSum(p, i, null);
-    const lse = max + Math.log(sum);
+    const lse = rowLogSumExp(p, i);
     // 2. loss
     const {loss} = rowLoss(p, i, lse);
     lseHi[i] = lse;

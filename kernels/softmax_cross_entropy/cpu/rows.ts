@@ -8,12 +8,12 @@ import {fastExp} from './exp.js';
 import type {Problem} from './problem.js';
 
 /**
- * 1. row max and sum: lse = m + log Σ_c exp(s_c − m), m = max_c s_c. One exp per element.
- * When `e` is given, exp(s_c − m) is kept there (the loss-and-grad kernel's gradient row, overwritten
- * in step 3) so the gradient needs no second exp. A NaN or +∞ in the row makes the sum NaN, and so
- * does a row of all −∞ (exp(−∞ − (−∞))): the row's lse is NaN, as DESIGN.md asks.
+ * 1. row max and sum, for the loss-and-grad kernel: lse = m + log Σ_c exp(s_c − m), m = max_c s_c,
+ * in two sweeps of the (cached) row. exp(s_c − m) is parked in `e` (the gradient row, overwritten in
+ * step 3) so the gradient needs no second exp; that is why m must be final before any exp. A NaN or
+ * +∞ in the row makes the sum NaN, and so does a row of all −∞ (exp(−∞ − (−∞))).
  */
-export function rowMaxAndSum(p: Problem, i: number, e: Float32Array | null): {max: number, sum: number} {
+export function rowMaxAndSum(p: Problem, i: number, e: Float32Array): {max: number, sum: number} {
   const {z, classes: K, invT} = p;
   const o = i * K;
   let m = -Infinity;
@@ -22,16 +22,35 @@ export function rowMaxAndSum(p: Problem, i: number, e: Float32Array | null): {ma
     if (s > m) m = s;
   }
   let sum = 0;
-  if (e === null) {
-    for (let c = 0; c < K; c++) sum += fastExp(z[o + c] * invT - m);
-  } else {
-    for (let c = 0; c < K; c++) {
-      const x = fastExp(z[o + c] * invT - m);
-      e[o + c] = x;
-      sum += x;
-    }
+  for (let c = 0; c < K; c++) {
+    const x = fastExp(z[o + c] * invT - m);
+    e[o + c] = x;
+    sum += x;
   }
   return {max: m, sum};
+}
+
+/**
+ * 1. row max and sum, for the forward kernel (nothing to park): online, in one sweep. A new maximum
+ * rescales the running sum by exp(m_old − m_new) (about log K times per row, for random logits).
+ * m starts at −MAX_VALUE, not −∞, so leading −∞ logits add exp(−∞) = 0 instead of exp(−∞ − (−∞)).
+ * Returns NaN for a row with a NaN, a +∞, or only −∞ (sum 0), as DESIGN.md asks.
+ */
+export function rowLogSumExp(p: Problem, i: number): number {
+  const {z, classes: K, invT} = p;
+  const o = i * K;
+  let m = -Number.MAX_VALUE;
+  let sum = 0;
+  for (let c = 0; c < K; c++) {
+    const s = z[o + c] * invT;
+    if (s > m) {
+      sum = sum * fastExp(m - s) + 1;
+      m = s;
+    } else {
+      sum += fastExp(s - m);
+    }
+  }
+  return sum === 0 || m === Infinity ? NaN : m + Math.log(sum);
 }
 
 /**
@@ -123,7 +142,16 @@ export function rowGradient(
   const y = (p.ids as Int32Array)[i];
   const zy = z[o + y];
   const py = expScale === null ? fastExp(zy * invT - lse) : expScale * g[o + y];
-  if (expScale === null) {
+  if (ku === 0) {
+    // no smoothing: a_c = 0 off the target, so g_c = coef·p_c, and a masked class gets coef·0 = 0
+    // by itself (exp(−∞) = 0): neither the weights nor, for parked exps, the logits are read again
+    if (expScale === null) {
+      for (let c = 0; c < K; c++) g[o + c] = coef * fastExp(z[o + c] * invT - lse);
+    } else {
+      const ce = coef * expScale;
+      for (let c = 0; c < K; c++) g[o + c] *= ce;
+    }
+  } else if (expScale === null) {
     for (let c = 0; c < K; c++) {
       const zc = z[o + c];
       g[o + c] = zc === -Infinity ? 0 : coef * fastExp(zc * invT - lse) - ku * w[c];
