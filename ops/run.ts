@@ -3,7 +3,7 @@
  * composite of stock tfjs ops, warning once per backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {invalidLabelMessage, KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract.js';
+import {checkClassIds, KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract.js';
 
 const warned = new Set<string>();
 
@@ -22,9 +22,5 @@ export function hasFusedKernels(): boolean {
 
 /** Reads class ids back and throws on one out of range (the validateLabels option and the fallback). */
 export function validateClassIds(labels: tf.Tensor, K: number, ignoreIndex: number): void {
-  const ids = labels.dataSync();
-  for (let i = 0; i < ids.length; i++) {
-    const y = ids[i];
-    if ((y < 0 || y >= K) && y !== ignoreIndex) throw new Error(invalidLabelMessage(i, y, K, ignoreIndex));
-  }
+  checkClassIds(labels.dataSync(), labels.size, K, ignoreIndex);
 }

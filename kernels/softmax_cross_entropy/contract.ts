@@ -90,8 +90,16 @@ export function rowDy(reduction: Reduction, dy: ArrayLike<number>, denominator: 
   return denominator === 0 ? 0 : dy[0] / denominator;
 }
 
-/** The error every backend that reads labels on the CPU throws for a class id out of range. */
-export function invalidLabelMessage(row: number, value: number, numClasses: number, ignoreIndex: number): string {
-  return `softmaxCrossEntropy: labels must be class ids in [0, ${numClasses}) or ignoreIndex ` +
-      `(${ignoreIndex}); row ${row} has ${value}.`;
+/**
+ * Throws, naming the row and the value, on the first class id outside [0, K) that is not ignoreIndex:
+ * what every backend whose labels are on the CPU does, and the op layer's validateLabels.
+ */
+export function checkClassIds(ids: ArrayLike<number>, rows: number, numClasses: number, ignoreIndex: number): void {
+  for (let i = 0; i < rows; i++) {
+    const y = ids[i];
+    if ((y < 0 || y >= numClasses) && y !== ignoreIndex) {
+      throw new Error(`softmaxCrossEntropy: labels must be class ids in [0, ${numClasses}) or ignoreIndex ` +
+          `(${ignoreIndex}); row ${i} has ${y}.`);
+    }
+  }
 }

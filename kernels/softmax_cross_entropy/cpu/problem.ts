@@ -5,7 +5,7 @@
  */
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {invalidLabelMessage, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
+import {checkClassIds, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
 
 export interface Problem {
   z: Float32Array;              // logits, N×K row-major
@@ -35,14 +35,7 @@ export function readProblem(
   for (let c = 0; c < classes; c++) wSum += w[c];
   const sparse = labels.dtype === 'int32';
   const ids = sparse ? values<Int32Array>(backend, labels) : null;
-  if (ids !== null) {
-    for (let i = 0; i < rows; i++) {
-      const y = ids[i];
-      if ((y < 0 || y >= classes) && y !== attrs.ignoreIndex) {
-        throw new Error(invalidLabelMessage(i, y, classes, attrs.ignoreIndex));
-      }
-    }
-  }
+  if (ids !== null) checkClassIds(ids, rows, classes, attrs.ignoreIndex);
   return {
     z: values<Float32Array>(backend, logits), rows, classes, ids,
     probs: sparse ? null : values<Float32Array>(backend, labels),
