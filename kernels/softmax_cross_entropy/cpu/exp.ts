@@ -5,8 +5,8 @@
  * to float32. test/exp.test.ts checks the bound on a dense sweep.
  *
  *   exp(x) = 2^(k/64) · e^r,   k = round(64·x/ln 2),   |r| ≤ ln 2 / 128
- *   2^(k/64) = TABLE[k mod 64] · 2^floor(k/64),   e^r by its degree-4 Taylor polynomial
- * (|r|^5 / 120 < 2e-11 bounds the polynomial's error).
+ *   2^(k/64) = TABLE[k mod 64] · 2^floor(k/64),   e^r by its degree-3 Taylor polynomial
+ * (|r|^4 / 24 < 3.7e-11 bounds the polynomial's error).
  *
  * x is clamped to ±745.2 with conditional moves rather than early returns: a branch that returns
  * doubled the loop's time in V8. Below −745.2 the result is 0 (−∞ included), above +745.2 the 2^k
