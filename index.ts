@@ -2,7 +2,8 @@
  * tfjs-fused-cross-entropy: fused softmax cross-entropy kernels for TensorFlow.js.
  *
  * Importing the package root registers the cpu kernels and the gradient; other backends' kernels are
- * registered by their subpath imports.
+ * registered by their subpath imports ('tfjs-fused-cross-entropy/wasm'), and `await ready()` finishes
+ * their set-up.
  */
 import {registerGradient} from '@tensorflow/tfjs-core';
 import './backends/cpu/register.js';
@@ -11,6 +12,7 @@ import {fusedSoftmaxCrossEntropyGradConfig} from './kernels/softmax_cross_entrop
 
 registerGradientOnce(fusedSoftmaxCrossEntropyGradConfig, registerGradient);
 
+export {ready} from './backends/ready.js';
 export {softmaxCrossEntropy} from './ops/softmax_cross_entropy.js';
 export {softmaxCrossEntropyWithGrad} from './ops/softmax_cross_entropy_with_grad.js';
 export type {LossAndGrad} from './ops/softmax_cross_entropy_with_grad.js';

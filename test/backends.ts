@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract';
+import {loadedVariant, Variant, WasmBackend} from '../backends/wasm/module';
+import {ready} from '../index';
 
 /**
  * |got − ref| ≤ rtol·|ref| + (atol + perLogit·M)·scale, where scale is the largest finite |ref| in the
@@ -25,7 +27,7 @@ export interface BackendUnderTest {
  * float32 gradient row (another ulp): loss and gradient are good to a few float32 ulps of their own
  * size, and gradient entries that cancel (p − 1 near 1) to a few ulps of the row's largest entry.
  */
-const CPU: BackendUnderTest = {
+export const CPU: BackendUnderTest = {
   name: 'cpu',
   setup: async () => { await tf.setBackend('cpu'); },
   tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0},
@@ -50,4 +52,30 @@ const COMPOSITE: BackendUnderTest = {
   tolerance: {rtol: 2e-5, atol: 2e-6, perLogit: 2e-7},
 };
 
-export const BACKENDS: BackendUnderTest[] = [CPU, COMPOSITE];
+/**
+ * Activates tfjs's wasm backend (loaded on first use, so files that never ask for it keep cpu as the
+ * default) with our kernels, and checks which of our builds ready() loaded.
+ */
+async function setUpWasm(simd: boolean, expected: Variant): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  await import('../backends/wasm/register');
+  if (tf.engine().registry['wasm'] == null) tf.env().set('WASM_HAS_SIMD_SUPPORT', simd);
+  await tf.setBackend('wasm');
+  await ready();
+  const variant = loadedVariant(tf.backend() as unknown as WasmBackend);
+  if (variant !== expected) throw new Error(`wasm backend runs our ${variant} build, expected ${expected}`);
+}
+
+export const WASM: BackendUnderTest = {
+  name: 'wasm (SIMD)',
+  setup: () => setUpWasm(true, 'simd'),
+  tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0},
+};
+
+export const WASM_SCALAR: BackendUnderTest = {
+  name: 'wasm (scalar)',
+  setup: () => setUpWasm(false, 'scalar'),
+  tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0},
+};
+
+export const BACKENDS: BackendUnderTest[] = [CPU, COMPOSITE, WASM];

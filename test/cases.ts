@@ -13,6 +13,7 @@ export interface Case {
   scale?: number;                  // logits magnitude (default 3)
   offset?: number;                 // added to every logit (default 0)
   logits?: Array<[number, number, number]>;  // [row, class, value] planted in the logits
+  masked?: Array<[number, number, number]>;  // [row, from, to): −∞ planted on a span of classes
   ids?: Array<[number, number]>;   // [row, class id] planted in the labels
   /** probs: keep the target mass on planted −∞ classes (default: move it off them). */
   massOnMasked?: boolean;
@@ -71,6 +72,8 @@ export const CASES: Case[] = [
   // a large offset with a small spread: lse is not a float32 logit, so a float32-rounded saved lse
   // would put an error of 5e-4 into every p = exp(s − lse)
   {name: 'logits 1e4 + small spread ids', shape: [5, 11], labels: 'ids', offset: 1e4},
+  {name: 'logits 1e4 + small spread, temperature 3 ids', shape: [5, 11], labels: 'ids', offset: 1e4,
+    options: {temperature: 3, labelSmoothing: 0.1}},
   {name: 'logits −3e4 + small spread probs', shape: [5, 11], labels: 'probs', offset: -3e4, options: {reduction: 'sum'}},
   {name: '−∞ on the target class (+∞ loss)', shape: [3, 5], labels: 'ids', options: {reduction: 'none'},
     logits: [[1, 2, -Infinity]], ids: [[1, 2]]},
@@ -98,6 +101,11 @@ export const CASES: Case[] = [
     ids: [[0, 3], [1, 3], [2, 3]]},
   {name: 'class weights with ignoreIndex', shape: [9, 5], labels: 'ids', options: {classWeights: W5, ignoreIndex: -1},
     ids: [[0, -1], [4, -1], [7, -1]]},
+  // spans longer than the wasm forward kernel's 1024-float chunks: the max sits past a chunk of −∞
+  {name: '−∞ over the first 2500 classes ids', shape: [2, 3000], labels: 'ids', masked: [[0, 0, 2500]],
+    ids: [[0, 2700]]},
+  {name: '−∞ over the first 2500 classes probs smoothing', shape: [2, 3000], labels: 'probs', masked: [[1, 0, 2500]],
+    options: {labelSmoothing: 0.1, reduction: 'none'}},
   {name: 'random [64,1000] ids smoothing', shape: [64, 1000], labels: 'ids', options: {labelSmoothing: 0.05}},
 ];
 
@@ -108,20 +116,22 @@ export function materialize(c: Case, seed = 1): {logits: Float32Array, labels: n
   const size = c.shape.reduce((a, b) => a * b, 1);
   const N = size / K;
   const logits = randn(next, size, c.scale ?? 3).map((v) => v + (c.offset ?? 0));
-  for (const [r, k, v] of c.logits ?? []) logits[r * K + k] = v;
+  const planted = [...(c.logits ?? [])];
+  for (const [r, from, to] of c.masked ?? []) for (let k = from; k < to; k++) planted.push([r, k, -Infinity]);
+  for (const [r, k, v] of planted) logits[r * K + k] = v;
   let labels: number[];
   if (c.labels === 'ids') {
     labels = Array.from({length: N}, () => Math.floor(next() * K));
     for (const [r, y] of c.ids ?? []) labels[r] = y;
     // keep ids off masked classes unless a case plants one there
-    for (const [r, k, v] of c.logits ?? []) {
+    for (const [r, k, v] of planted) {
       if (v === -Infinity && labels[r] === k && !(c.ids ?? []).some(([rr]) => rr === r)) labels[r] = (k + 1) % K;
     }
   } else {
     labels = [];
     for (let r = 0; r < N; r++) {
       const row = Array.from({length: K}, () => Math.exp(3 * next()));
-      if (!c.massOnMasked) for (const [rr, k, v] of c.logits ?? []) if (rr === r && v === -Infinity) row[k] = 0;
+      if (!c.massOnMasked) for (const [rr, k, v] of planted) if (rr === r && v === -Infinity) row[k] = 0;
       const total = row.reduce((a, b) => a + b, 0);
       labels.push(...row.map((x) => Math.fround(x / total)));
     }

@@ -1,0 +1,100 @@
+/**
+ * Loads the wasm kernels' module (backends/wasm/binaries.ts, built by scripts/build_wasm.js) against a
+ * tfjs wasm backend's own WebAssembly.Memory, so the kernels read and write tensors where tfjs keeps
+ * them. One instance per memory; the build follows tfjs's: SIMD when WASM_HAS_SIMD_SUPPORT says so,
+ * the shared-memory build when the memory is shared (tfjs's threaded build, which is always SIMD).
+ * Compilation and instantiation are asynchronous (browsers refuse a large synchronous compile on the
+ * main thread), so they happen in ready().
+ */
+import {env, TensorInfo} from '@tensorflow/tfjs-core';
+import {SCALAR, SIMD, SIMD_SHARED} from './binaries.js';
+
+/** The part of tfjs-backend-wasm's BackendWasm this package uses. */
+export interface WasmBackend {
+  wasm: {asm?: {memory?: WebAssembly.Memory}, wasmMemory?: WebAssembly.Memory};
+  dataIdMap: {get(dataId: object): {memoryOffset: number} | undefined};
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+}
+
+/** The module's exports (kernels/softmax_cross_entropy/wasm/assembly/index.ts). Pointers are byte offsets. */
+export interface KernelModule {
+  setProblem(z: number, y: number, w: number, n: number, k: number, ids: boolean): void;
+  setOptions(smoothing: number, temperature: number, zLoss: number, ignoreIndex: number, reduction: number): void;
+  forward(loss: number, lseHi: number, lseLo: number, denominator: number): void;
+  backward(lseHi: number, lseLo: number, denominator: number, dy: number, grad: number): void;
+  lossAndGrad(loss: number, grad: number): void;
+  expf4Many(x: number, out: number, n: number): void;
+  exp64Many(x: number, out: number, n: number): void;
+  log64Many(x: number, out: number, n: number): void;
+}
+
+export type Variant = 'scalar' | 'simd' | 'simd-shared';
+const BINARIES: Record<Variant, string> = {'scalar': SCALAR, 'simd': SIMD, 'simd-shared': SIMD_SHARED};
+
+interface Loaded {variant: Variant; exports: KernelModule}
+const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
+const loaded = new WeakMap<WebAssembly.Memory, Loaded>();
+
+export function memoryOf(backend: WasmBackend): WebAssembly.Memory {
+  // the threaded build creates its memory in JavaScript (wasmMemory); the others export it (asm.memory)
+  const m = backend.wasm?.wasmMemory ?? backend.wasm?.asm?.memory;
+  if (!(m instanceof WebAssembly.Memory)) {
+    throw new Error('tfjs-fused-cross-entropy/wasm: cannot find the WebAssembly.Memory of the tfjs wasm backend ' +
+        '(is @tensorflow/tfjs-backend-wasm 4.x the active backend?)');
+  }
+  return m;
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+function compile(variant: Variant): Promise<WebAssembly.Module> {
+  let m = compiled.get(variant);
+  if (m === undefined) {
+    m = WebAssembly.compile(decode(BINARIES[variant]));
+    compiled.set(variant, m);
+  }
+  return m;
+}
+
+/** Instantiates the module for this backend's memory, once; later calls return the same instance. */
+export async function prepare(backend: WasmBackend): Promise<Loaded> {
+  const memory = memoryOf(backend);
+  const existing = loaded.get(memory);
+  if (existing !== undefined) return existing;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const simd = shared || await env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
+  const variant: Variant = shared ? 'simd-shared' : simd ? 'simd' : 'scalar';
+  const instance = await WebAssembly.instantiate(await compile(variant), {env: {memory}});
+  const again = loaded.get(memory);  // two ready() calls may race; keep the first instance
+  if (again !== undefined) return again;
+  const l = {variant, exports: instance.exports as unknown as KernelModule};
+  loaded.set(memory, l);
+  return l;
+}
+
+/** The instance for this backend; throws if ready() has not prepared it. */
+export function kernelModule(backend: WasmBackend): KernelModule {
+  const l = loaded.get(memoryOf(backend));
+  if (l === undefined) {
+    throw new Error('tfjs-fused-cross-entropy: the wasm kernels are not loaded yet; ' +
+        '`await ready()` (from \'tfjs-fused-cross-entropy\') after tf.setBackend(\'wasm\').');
+  }
+  return l.exports;
+}
+
+/** Which build runs on this backend (null before ready()). */
+export function loadedVariant(backend: WasmBackend): Variant | null {
+  return loaded.get(memoryOf(backend))?.variant ?? null;
+}
+
+/** The byte offset of a tensor in the wasm heap. */
+export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (d === undefined) throw new Error('tfjs-fused-cross-entropy: a tensor is not on the wasm backend.');
+  return d.memoryOffset;
+}

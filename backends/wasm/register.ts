@@ -1,0 +1,22 @@
+/**
+ * `import 'tfjs-fused-cross-entropy/wasm'`: registers the fused softmax cross-entropy kernels for
+ * tfjs's 'wasm' backend (@tensorflow/tfjs-backend-wasm, imported by the user), and the set-up that
+ * `await ready()` runs: instantiating our module against that backend's memory. Plumbing only.
+ */
+import {engine, registerKernel} from '@tensorflow/tfjs-core';
+import {fusedSoftmaxCrossEntropyGradConfig} from '../../kernels/softmax_cross_entropy/wasm/backward.js';
+import {fusedSoftmaxCrossEntropyConfig} from '../../kernels/softmax_cross_entropy/wasm/forward.js';
+import {softmaxCrossEntropyWithLogitsConfig} from '../../kernels/softmax_cross_entropy/wasm/loss_and_grad.js';
+import {addPreparer} from '../ready.js';
+import {registerOnce} from '../register_once.js';
+import {prepare, WasmBackend} from './module.js';
+
+registerOnce([fusedSoftmaxCrossEntropyConfig, fusedSoftmaxCrossEntropyGradConfig,
+  softmaxCrossEntropyWithLogitsConfig], registerKernel);
+
+addPreparer(async () => {
+  // the 'wasm' backend if tfjs has initialized it (tf.setBackend('wasm')); not tf.findBackend, which
+  // would start initializing it as a side effect
+  const backend = engine().registry['wasm'] as unknown as WasmBackend | undefined;
+  if (backend != null) await prepare(backend);
+});

@@ -1,0 +1,136 @@
+/**
+ * The wasm module's entry points. Three kernels, the same three as every backend (contract.ts), run
+ * in place on tfjs's wasm heap: every pointer is a byte offset into the memory this module imports
+ * from tfjs-backend-wasm. The module has no data segments, no stack in that memory, and never grows
+ * it; outputs are allocated by the host through tfjs (backend.makeOutput).
+ *
+ * One source, three builds (scripts/build_wasm.js): scalar, SIMD, and SIMD with shared memory (for
+ * tfjs's threaded build). ASC_FEATURE_SIMD picks the row math at compile time.
+ */
+import * as simd from './rows_simd';
+import * as scalar from './rows_scalar';
+import {expf4, exp64, log64} from './math';
+import {classes, denominator, ignoreIndex, isIgnored, MEAN, NONE, reduction, rowPtr, rows, setOptionsGlobals,
+  setProblemGlobals, sparse, SUM, targetMass, classId} from './problem';
+
+/** The tensors of the next call: byte offsets of logits, labels, class weights; N, K; labels are ids. */
+export function setProblem(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
+  setProblemGlobals(z, y, w, n, k, ids);
+}
+
+/** The attributes of the next call; reduction is 0 none, 1 sum, 2 mean. */
+export function setOptions(smoothing: f64, temperature: f64, zLoss: f64, ignore: i32, red: i32): void {
+  setOptionsGlobals(smoothing, temperature, zLoss, ignore, red);
+}
+
+// @ts-ignore: decorator
+@inline function logSumExp(i: i32): f64 { return ASC_FEATURE_SIMD ? simd.logSumExp(i) : scalar.logSumExp(i); }
+// @ts-ignore: decorator
+@inline function logSumExpParked(i: i32, g: usize): f64 {
+  return ASC_FEATURE_SIMD ? simd.logSumExpParked(i, g) : scalar.logSumExpParked(i, g);
+}
+// @ts-ignore: decorator
+@inline function rowLoss(i: i32, lse: f64): f64 { return ASC_FEATURE_SIMD ? simd.rowLoss(i, lse) : scalar.rowLoss(i, lse); }
+// @ts-ignore: decorator
+@inline function rowMass(): f64 { return ASC_FEATURE_SIMD ? simd.rowMass : scalar.rowMass; }
+// @ts-ignore: decorator
+@inline function fill(p: usize, n: i32, v: f32): void { if (ASC_FEATURE_SIMD) simd.fill(p, n, v); else scalar.fill(p, n, v); }
+// @ts-ignore: decorator
+@inline function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
+  if (ASC_FEATURE_SIMD) simd.rowGradient(i, lse, a, dy, g, parked); else scalar.rowGradient(i, lse, a, dy, g, parked);
+}
+
+/** The reduced loss: the per-row losses were written for 'none'; else the total, or total / D (0 if D = 0). */
+function writeLoss(out: usize, total: f64, d: f64): void {
+  if (reduction == SUM) store<f32>(out, <f32>total);
+  else if (reduction == MEAN) store<f32>(out, d == 0 ? 0 : <f32>(total / d));
+}
+
+/** FusedSoftmaxCrossEntropy: → loss, lse as a float32 pair (hi, lo), D. One read of the logits. */
+export function forward(loss: usize, lseHi: usize, lseLo: usize, den: usize): void {
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const o = <usize>i << 2;
+    let l: f64 = 0;
+    let hi: f32 = 0, lo: f32 = 0;
+    if (!isIgnored(i)) {
+      // 1. row max and sum
+      const lse = logSumExp(i);
+      // 2. loss
+      l = rowLoss(i, lse);
+      hi = <f32>lse;
+      lo = <f32>(lse - <f64>hi);
+    }
+    store<f32>(lseHi + o, hi);
+    store<f32>(lseLo + o, lo);
+    if (reduction == NONE) store<f32>(loss + o, <f32>l); else total += l;
+  }
+  const d = denominator();
+  store<f32>(den, <f32>d);
+  writeLoss(loss, total, d);
+}
+
+/** The upstream gradient of row i (contract.rowDy). */
+function rowDy(dy: usize, d: f64, i: i32): f64 {
+  if (reduction == NONE) return <f64>load<f32>(dy + (<usize>i << 2));
+  const g = <f64>load<f32>(dy);
+  if (reduction == SUM) return g;
+  return d == 0 ? 0 : g / d;
+}
+
+/** FusedSoftmaxCrossEntropyGrad: → dlogits, from the saved lse; no max or sum recomputed. */
+export function backward(lseHi: usize, lseLo: usize, den: usize, dy: usize, grad: usize): void {
+  const K = classes;
+  const d = <f64>load<f32>(den);
+  for (let i = 0; i < rows; i++) {
+    const g = grad + ((<usize>i * <usize>K) << 2);
+    if (isIgnored(i)) {
+      fill(g, K, 0);
+      continue;
+    }
+    const o = <usize>i << 2;
+    const lse = <f64>load<f32>(lseHi + o) + <f64>load<f32>(lseLo + o);
+    // 3. gradient
+    rowGradient(i, lse, targetMass(i), rowDy(dy, d, i), g, false);
+  }
+}
+
+/** SoftmaxCrossEntropyWithLogits: → loss and dlogits in one call, exp once per element. */
+export function lossAndGrad(loss: usize, grad: usize): void {
+  const K = classes;
+  const d = denominator();
+  // the upstream gradient of every row: 1 for 'none' and 'sum', 1/D for 'mean'
+  const dy = reduction == MEAN ? (d == 0 ? 0 : 1.0 / d) : 1.0;
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const g = grad + ((<usize>i * <usize>K) << 2);
+    let l: f64 = 0;
+    if (isIgnored(i)) {
+      fill(g, K, 0);
+    } else {
+      // 1. row max and sum (exp(s − max) parked in g)
+      const lse = logSumExpParked(i, g);
+      // 2. loss
+      l = rowLoss(i, lse);
+      // 3. gradient of the reduced loss
+      rowGradient(i, lse, rowMass(), dy, g, true);
+    }
+    if (reduction == NONE) store<f32>(loss + (<usize>i << 2), <f32>l); else total += l;
+  }
+  writeLoss(loss, total, d);
+}
+
+/** Test hooks for the math (test/wasm_math.test.ts): out[j] = f(x[j]) over n float32 / float64 values. */
+export function expf4Many(x: usize, out: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    for (let j = 0; j < n; j++) {
+      v128.store32_lane(out + (<usize>j << 2), expf4(v128.load32_zero(x + (<usize>j << 2))), 0);
+    }
+  }
+}
+export function exp64Many(x: usize, out: usize, n: i32): void {
+  for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), exp64(load<f64>(x + (<usize>j << 3))));
+}
+export function log64Many(x: usize, out: usize, n: i32): void {
+  for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), log64(load<f64>(x + (<usize>j << 3))));
+}

@@ -1,0 +1,68 @@
+/**
+ * One kernel call's problem, held in wasm globals (not in linear memory: this module owns none of
+ * the memory it shares with tfjs). The host sets it with setProblem and setOptions before each call,
+ * which keeps every entry point's signature short.
+ */
+
+export let zBase: usize = 0;      // logits, N×K float32, row-major
+export let yBase: usize = 0;      // labels: N int32 class ids, or N×K float32 probabilities
+export let wBase: usize = 0;      // class weights, K float32
+export let rows: i32 = 0;         // N
+export let classes: i32 = 0;      // K
+export let sparse: bool = true;   // labels are class ids
+export let wSum: f64 = 0;         // Σ_c w_c in float64 (the smoothing term's total weight)
+
+export let eps: f64 = 0;          // label smoothing ε
+export let invT: f64 = 1;         // 1 / temperature
+export let temperature: f64 = 1;  // T
+export let lambda: f64 = 0;       // z-loss coefficient λ
+export let ignoreIndex: i32 = -100;
+export let reduction: i32 = 2;    // 0 none, 1 sum, 2 mean
+
+export const NONE = 0;
+export const SUM = 1;
+export const MEAN = 2;
+
+export function setProblemGlobals(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
+  zBase = z; yBase = y; wBase = w; rows = n; classes = k; sparse = ids;
+  let s: f64 = 0;
+  for (let c = 0; c < k; c++) s += <f64>load<f32>(w + (<usize>c << 2));
+  wSum = s;
+}
+
+export function setOptionsGlobals(smoothing: f64, t: f64, zLoss: f64, ignore: i32, red: i32): void {
+  eps = smoothing; temperature = t; invT = 1.0 / t; lambda = zLoss; ignoreIndex = ignore; reduction = red;
+}
+
+// @ts-ignore: decorator
+@inline export function rowPtr(i: i32): usize { return zBase + ((<usize>i * <usize>classes) << 2); }
+// @ts-ignore: decorator
+@inline export function probsPtr(i: i32): usize { return yBase + ((<usize>i * <usize>classes) << 2); }
+// @ts-ignore: decorator
+@inline export function classId(i: i32): i32 { return load<i32>(yBase + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline export function weight(c: i32): f64 { return <f64>load<f32>(wBase + (<usize>c << 2)); }
+// @ts-ignore: decorator
+@inline export function isIgnored(i: i32): bool { return sparse && classId(i) == ignoreIndex; }
+
+/** D of the 'mean' reduction: Σ w_y over non-ignored rows for class ids, N for probabilities. */
+export function denominator(): f64 {
+  if (!sparse) return <f64>rows;
+  let d: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const y = classId(i);
+    if (y != ignoreIndex) d += weight(y);
+  }
+  return d;
+}
+
+/** A = Σ_c a_c for row i (the gradient's weight on p): O(1) for class ids, O(K) for probabilities. */
+export function targetMass(i: i32): f64 {
+  const K = classes;
+  if (sparse) return (1.0 - eps) * weight(classId(i)) + (eps / <f64>K) * wSum;
+  const P = probsPtr(i);
+  const u = eps / <f64>K;
+  let a: f64 = 0;
+  for (let c = 0; c < K; c++) a += weight(c) * ((1.0 - eps) * <f64>load<f32>(P + (<usize>c << 2)) + u);
+  return a;
+}

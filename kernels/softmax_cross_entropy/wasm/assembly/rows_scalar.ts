@@ -1,0 +1,125 @@
+/**
+ * Row math of the scalar build (browsers without wasm SIMD), numbered as in every backend:
+ *   1. row max and sum  2. loss  3. gradient.
+ * Same entry points as rows_simd.ts. Here every sum and every exp is float64 (exp64), as in the cpu
+ * kernels: scalar float64 costs what scalar float32 does, so this build is as exact as cpu.
+ */
+import {exp64, log64} from './math';
+import {classes, classId, eps, invT, lambda, probsPtr, rowPtr, sparse, weight, wSum} from './problem';
+
+// @ts-ignore: decorator
+@inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
+
+/**
+ * 1. row max and sum, for the forward kernel: online, in one sweep; a new maximum rescales the
+ * running sum by exp(m_old − m_new). m starts at −MAX_VALUE, so leading −∞ logits add exp(−∞) = 0.
+ * NaN for a row with a NaN, a +∞, or only −∞.
+ */
+export function logSumExp(i: i32): f64 {
+  const K = classes;
+  const z = rowPtr(i);
+  let m = -F64.MAX_VALUE;
+  let sum: f64 = 0;
+  for (let c = 0; c < K; c++) {
+    const s = at(z, c) * invT;
+    if (s != s) return NaN;
+    if (s > m) {
+      sum = sum * exp64(m - s) + 1;
+      m = s;
+    } else {
+      sum += exp64(s - m);
+    }
+  }
+  return sum == 0 || m == Infinity ? NaN : m + log64(sum);
+}
+
+export let parkedMax: f32 = 0;
+export let parkedSum: f64 = 0;
+
+/** 1. row max and sum, for loss-and-grad: exp(s − max) parked in the gradient row g. */
+export function logSumExpParked(i: i32, g: usize): f64 {
+  const K = classes;
+  const z = rowPtr(i);
+  let m: f32 = -Infinity;
+  for (let c = 0; c < K; c++) m = max(m, load<f32>(z + (<usize>c << 2)));
+  let sum: f64 = 0;
+  for (let c = 0; c < K; c++) {
+    const e = exp64((at(z, c) - <f64>m) * invT);
+    store<f32>(g + (<usize>c << 2), <f32>e);
+    sum += e;
+  }
+  parkedMax = m;
+  parkedSum = sum;
+  if (m != m || m == -Infinity || m == Infinity) return NaN;
+  return <f64>m * invT + log64(sum);
+}
+
+export let rowMass: f64 = 0;
+
+/** 2. loss: ℓ = Σ_c a_c·(lse − s_c) + λ·lse² (terms with a_c = 0 skipped); sets rowMass = Σ_c a_c. */
+export function rowLoss(i: i32, lse: f64): f64 {
+  const K = classes;
+  const z = rowPtr(i);
+  let loss: f64 = 0;
+  if (sparse) {
+    const y = classId(i);
+    const hot = (1.0 - eps) * weight(y);
+    if (hot != 0) loss += hot * (lse - at(z, y) * invT);
+    rowMass = hot;
+    if (eps != 0) {
+      let smooth: f64 = 0;
+      for (let c = 0; c < K; c++) {
+        const w = weight(c);
+        if (w != 0) smooth += w * (lse - at(z, c) * invT);
+      }
+      loss += (eps / <f64>K) * smooth;
+      rowMass += (eps / <f64>K) * wSum;
+    }
+  } else {
+    const P = probsPtr(i);
+    let a: f64 = 0;
+    for (let c = 0; c < K; c++) {
+      const ac = weight(c) * ((1.0 - eps) * at(P, c) + eps / <f64>K);
+      if (ac != 0) {
+        loss += ac * (lse - at(z, c) * invT);
+        a += ac;
+      }
+    }
+    rowMass = a;
+  }
+  if (lambda != 0) loss += lambda * lse * lse;
+  return lse != lse ? NaN : loss;
+}
+
+export function fill(p: usize, n: i32, v: f32): void {
+  for (let c = 0; c < n; c++) store<f32>(p + (<usize>c << 2), v);
+}
+
+/** 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c]; p_c parked (e_c / Σ) or exp(s_c − lse). */
+export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
+  const K = classes;
+  const z = rowPtr(i);
+  if (lse != lse) {
+    fill(g, K, NaN);
+    return;
+  }
+  const k = dy * invT;
+  const coef = k * (a + 2.0 * lambda * lse);
+  const scale = parked ? 1.0 / parkedSum : 1.0;
+  const ku = k * (eps / <f64>K);
+  const kp = k * (1.0 - eps);
+  const P: usize = sparse ? 0 : probsPtr(i);
+  const y = sparse ? classId(i) : -1;
+  for (let c = 0; c < K; c++) {
+    const zc = at(z, c);
+    const p = parked ? <f64>load<f32>(g + (<usize>c << 2)) * scale : exp64(zc * invT - lse);
+    let ac: f64 = sparse ? ku * weight(c) : weight(c) * (kp * at(P, c) + ku);
+    if (c == y) {
+      ac += kp * weight(c);
+      // the target's p_y in float64 from the logits, not from the float32 parked value: g_y cancels
+      if (parked) { /* recomputed below */ }
+    }
+    const pc = c == y && parked ? exp64((zc - <f64>parkedMax) * invT) * scale : p;
+    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>(coef * pc - ac));
+  }
+}

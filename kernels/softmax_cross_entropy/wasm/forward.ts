@@ -1,0 +1,26 @@
+/** wasm FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator], one read of the logits. */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {WasmBackend} from '../../../backends/wasm/module.js';
+import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, rowShape,
+  SoftmaxCrossEntropyAttrs} from '../contract.js';
+import {output, setUpCall} from './call.js';
+
+export function fusedSoftmaxCrossEntropy(args: {
+  inputs: FusedSoftmaxCrossEntropyInputs, backend: WasmBackend, attrs: SoftmaxCrossEntropyAttrs,
+}): TensorInfo[] {
+  const {inputs, backend, attrs} = args;
+  const m = setUpCall(backend, inputs, attrs);
+  const rs = rowShape(inputs.logits.shape);
+  const [loss, pLoss] = output(backend, lossShape(inputs.logits.shape, attrs.reduction));
+  const [lse, pLse] = output(backend, rs);
+  const [lseLow, pLseLow] = output(backend, rs);
+  const [den, pDen] = output(backend, []);
+  m.forward(pLoss, pLse, pLseLow, pDen);
+  return [loss, lse, lseLow, den];
+}
+
+export const fusedSoftmaxCrossEntropyConfig: KernelConfig = {
+  kernelName: FusedSoftmaxCrossEntropy,
+  backendName: 'wasm',
+  kernelFunc: fusedSoftmaxCrossEntropy as unknown as KernelFunc,
+};
