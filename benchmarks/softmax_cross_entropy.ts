@@ -1,12 +1,17 @@
 /**
  * Benchmark: fused value-and-grad against tf.valueAndGrad over tf.losses.softmaxCrossEntropy (one-hot
- * labels), same logits, same class ids, side by side in one run. Median of `runs` timed runs after
- * warm-up; tf.profile's peakBytes and kernel count per step.
+ * labels), same logits, same class ids, side by side in one run, per backend. Median of `runs` timed
+ * runs after warm-up; tf.profile's peakBytes and kernel count per step. A bandwidth floor is timed in
+ * the same rotation: one copy of the logits (a typed-array copy on cpu, a copy inside the wasm heap on
+ * wasm), and every row reports its time as a multiple of that copy.
  *
- *   npm run bench [-- --runs 7 --shapes 64x10,512x1000]
+ *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
+import '@tensorflow/tfjs-backend-wasm';
+import {ready, softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
+import '../dist/cjs/backends/wasm/register.js';
+import {memoryOf, offsetOf, WasmBackend} from '../dist/cjs/backends/wasm/module.js';
 
 export const DEFAULT_SHAPES: Array<[number, number]> = [[64, 10], [512, 1000], [256, 32000]];
 
@@ -24,6 +29,9 @@ export interface Row {
   /** kernels tf.profile records, without Identity (the tape's reference to a saved tensor: no compute) */
   kernels: number;
   identities: number;
+  /** this median / the median of one copy of the logits on the same backend, measured in the same run */
+  vsCopy: number;
+  copyMs: number;
 }
 
 type Step = () => tf.Tensor[];
@@ -65,6 +73,31 @@ async function profile(step: Step, inputBytes: number) {
   return {peakBytes: info.peakBytes - before + inputBytes, kernels: info.kernels.length - identities, identities};
 }
 
+/**
+ * The bandwidth floor: a step that copies the logits once, where the backend keeps them (read N·K
+ * floats, write N·K floats: what a fused loss-and-grad must do at least). Returns the step and a
+ * clean-up.
+ */
+function copyStep(logits: tf.Tensor): [() => tf.Tensor[], () => void] {
+  const backend = tf.backend();
+  if (tf.getBackend() === 'wasm') {
+    const wb = backend as unknown as WasmBackend & {wasm: {_malloc(n: number): number, _free(p: number): void}};
+    const bytes = logits.size * 4;
+    const src = offsetOf(wb, logits);
+    const dst = wb.wasm._malloc(bytes);
+    return [() => {
+      new Uint8Array(memoryOf(wb).buffer).copyWithin(dst, src, src + bytes);
+      return [];
+    }, () => wb.wasm._free(dst)];
+  }
+  const values = backend.readSync(logits.dataId) as Float32Array;  // cpu: the backend's own array
+  const dst = new Float32Array(values.length);
+  return [() => {
+    dst.set(values);
+    return [];
+  }, () => {}];
+}
+
 /** Runs the methods at one shape on the active backend. */
 async function benchShape(N: number, K: number, runs: number, seed: number): Promise<Row[]> {
   const logits = tf.randomNormal([N, K], 0, 3, 'float32', seed);
@@ -86,12 +119,15 @@ async function benchShape(N: number, K: number, runs: number, seed: number): Pro
   ];
   const rows: Row[] = [];
   const gradBytes = N * K * 4;
-  const medians = await timeInRotation(methods.map(([, step]) => step), runs);
+  const [copy, freeCopy] = copyStep(logits);
+  const medians = await timeInRotation([...methods.map(([, step]) => step), copy], runs);
+  freeCopy();
+  const copyMs = medians[methods.length];
   for (const [m, [method, step]] of methods.entries()) {
     const medianMs = medians[m];
     const p = await profile(step, gradBytes);
     rows.push({backend: tf.getBackend(), shape: [N, K], method, medianMs, speedup: NaN, ...p,
-      peakRatio: p.peakBytes / (2 * gradBytes)});
+      peakRatio: p.peakBytes / (2 * gradBytes), vsCopy: medianMs / copyMs, copyMs});
   }
   for (const r of rows) r.speedup = rows[0].medianMs / r.medianMs;
   tf.dispose([logits, ids, oneHot]);
@@ -100,10 +136,11 @@ async function benchShape(N: number, K: number, runs: number, seed: number): Pro
 
 export async function runBenchmark(opts: {shapes?: Array<[number, number]>, runs?: number,
     backends?: string[], log?: (line: string) => void} = {}): Promise<Row[]> {
-  const {shapes = DEFAULT_SHAPES, runs = 5, backends = ['cpu'], log = () => {}} = opts;
+  const {shapes = DEFAULT_SHAPES, runs = 5, backends = ['cpu', 'wasm'], log = () => {}} = opts;
   const rows: Row[] = [];
   for (const backend of backends) {
     await tf.setBackend(backend);
+    await ready();
     for (const [N, K] of shapes) {
       log(`benchmark: ${backend} [${N},${K}] ...`);
       rows.push(...await benchShape(N, K, runs, 7));
@@ -117,12 +154,19 @@ const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 /** A Markdown table of the rows. */
 export function formatTable(rows: Row[]): string {
   const lines = [
-    '| backend | shape | method | median ms | speedup | peak bytes | peak / (logits + grad) | kernels (+Identity) |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '| backend | shape | method | median ms | speedup | × copy | peak bytes | peak / (logits + grad) | kernels (+Identity) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
+  let last = '';
   for (const r of rows) {
+    const key = `${r.backend} ${r.shape}`;
+    if (key !== last) {
+      lines.push(`| ${r.backend} | [${r.shape.join(',')}] | copy of the logits (bandwidth floor) | ${r.copyMs.toFixed(2)} | | 1.0 | | | |`);
+      last = key;
+    }
     lines.push(`| ${r.backend} | [${r.shape.join(',')}] | ${r.method} | ${r.medianMs.toFixed(2)} | ` +
-        `${r.speedup.toFixed(1)}× | ${mb(r.peakBytes)} | ${r.peakRatio.toFixed(3)} | ${r.kernels} (+${r.identities}) |`);
+        `${r.speedup.toFixed(1)}× | ${r.vsCopy.toFixed(1)} | ${mb(r.peakBytes)} | ${r.peakRatio.toFixed(3)} | ` +
+        `${r.kernels} (+${r.identities}) |`);
   }
   return lines.join('\n');
 }
@@ -134,7 +178,8 @@ export function parseArgs(argv: string[]) {
   };
   const shapes = get('--shapes')?.split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const runs = get('--runs') ? Number(get('--runs')) : undefined;
-  return {shapes, runs};
+  const backends = get('--backends')?.split(',');
+  return {shapes, runs, backends};
 }
 
 if (require.main === module) {

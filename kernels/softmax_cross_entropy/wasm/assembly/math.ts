@@ -3,16 +3,21 @@
  * lookup tables from data segments, and this module may own no bytes of the memory it shares with
  * tfjs. No tables: range reduction and polynomials only.
  *
- * expf4 (SIMD builds), four float32 lanes:
- *   exp(x) = 2^k · e^r,  k = round(x / ln 2),  r = x − k·ln 2 (Cody–Waite: ln 2 split in a 9-bit head,
- *   so k·LN2_HI is exact, and a tail),  |r| ≤ ln 2 / 2,
- *   e^r by its degree-7 Taylor polynomial: truncation |r|^8/8!·e^|r| < 7.4e-9, an eighth of a float32
- *   ulp, so the float32 arithmetic dominates: test/wasm_math.test.ts measures ≤ 2 ulp over a dense sweep.
- *   2^k is a float32 built from its exponent bits and multiplied in, so a result below 2^-126 comes
- *   out as a correctly scaled subnormal. x is clamped to [−104, 88.37]: below −104 the result
- *   rounds to 0 (−∞ included), and above 88.37 (exp = 2.5e38, where k would reach 128) the result is
- *   +∞. The kernels only ask for exp(s − max) and exp(s − lse), arguments ≤ ~1e-6. NaN propagates
- *   (wasm's min/max return NaN for a NaN operand).
+ * expf4 (SIMD builds), four float32 lanes, for x ≤ 88 (the kernels ask only for exp(s − max) and
+ * exp(s − lse), both ≤ ~1e-6; above 88.3, where 2^k leaves float32's exponent range, the result is
+ * not specified):
+ *   exp(x) = 2^y, y = x·log2 e = k + f, k = round(y) (by adding and subtracting 1.5·2^23, which
+ *   leaves k in the low mantissa bits of the sum), |f| ≤ 1/2; 2^f = e^(f·ln 2) by its degree-7 Taylor
+ *   polynomial (truncation (ln2/2)^8/8! < 5.2e-9, a tenth of a float32 ulp), evaluated by Estrin's
+ *   scheme (short dependency chains: V8 does not unroll, so latency is what the loop waits on);
+ *   2^k enters by adding k to the exponent bits.
+ *   Error: rounding y costs |y|·2^-24 relative, so |exp(x)·(1 + δ)| with |δ| ≤ 3 ulp + |x|·1e-7;
+ *   test/wasm_math.test.ts measures it over a dense sweep. For the kernels that is an absolute error
+ *   of at most max_x e^x·|x|·1e-7 < 4e-8 on a probability. Below x = −86.6 (e^x < 2.4e-38) the
+ *   result is flushed to exactly 0, so e^−∞ = 0 and a masked class has probability 0. NaN gives NaN
+ *   (the kernels do not rely on it: they find NaN rows in their max sweep). The kernels fold 1/T into
+ *   log2 e and call exp2f4 on y directly: one multiply less per vector, and one more float32 rounding
+ *   of y, inside the |x|·1e-7 term.
  *
  * exp64 (scalar builds, and once-per-row terms in every build): the same reduction in float64 with a
  *   degree-12 Taylor polynomial (truncation |r|^13/13!·e^|r| < 2.4e-16), so a few float64 ulps from
@@ -25,33 +30,44 @@
  *   < 1e-19). log(0) = −∞, log(x < 0) = NaN, log(+∞) = +∞.
  */
 
-const LOG2E: f64 = 1.4426950408889634;
-const LN2_HI32: f32 = 0.693359375;          // 355/512: k·LN2_HI32 is exact for |k| < 2^15
-const LN2_LO32: f32 = -2.12194440e-4;       // ln 2 − LN2_HI32
+export const LOG2E: f64 = 1.4426950408889634;
+const ROUND32: f32 = 12582912.0;            // 1.5·2^23
+// (ln 2)^j / j!, the Taylor coefficients of 2^f
+const C1: f64 = 0.6931471805599453;
+const C2: f64 = 0.2402265069591007;
+const C3: f64 = 0.055504108664821576;
+const C4: f64 = 0.009618129107628477;
+const C5: f64 = 0.0013333558146428441;
+const C6: f64 = 0.00015403530393381606;
+const C7: f64 = 0.000015252733804059838;
 const LN2_HI: f64 = 0.6931471803691238;     // ln 2 with the low 32 bits of its mantissa zeroed
 const LN2_LO: f64 = 1.9082149292705877e-10; // ln 2 − LN2_HI
 
+/** 2^y on four float32 lanes (see the header); the kernels call it with y = (s − max)·log2 e directly. */
+// @ts-ignore: decorator
+@inline
+export function exp2f4(y: v128): v128 {
+  const t = f32x4.add(y, f32x4.splat(ROUND32));
+  const f = f32x4.sub(y, f32x4.sub(t, f32x4.splat(ROUND32)));
+  // 2^f = Σ_j (f·ln2)^j / j!, j ≤ 7, as (a + f²·b) + f⁴·(c + f²·d), each of a..d linear in f
+  const f2 = f32x4.mul(f, f);
+  const a = f32x4.add(f32x4.splat(1.0), f32x4.mul(f, f32x4.splat(<f32>C1)));
+  const b = f32x4.add(f32x4.splat(<f32>C2), f32x4.mul(f, f32x4.splat(<f32>C3)));
+  const c = f32x4.add(f32x4.splat(<f32>C4), f32x4.mul(f, f32x4.splat(<f32>C5)));
+  const d = f32x4.add(f32x4.splat(<f32>C6), f32x4.mul(f, f32x4.splat(<f32>C7)));
+  const p = f32x4.add(f32x4.add(a, f32x4.mul(f2, b)), f32x4.mul(f32x4.mul(f2, f2), f32x4.add(c, f32x4.mul(f2, d))));
+  // k sits in t's low mantissa bits; << 23 moves it into the exponent field of p (2^k·p). Below
+  // y = −125 that would leave the normal range (and at −∞ or NaN-free huge |y| the rounding trick
+  // itself fails), so those lanes are flushed to 0 instead: no clamp needed before.
+  const e = i32x4.add(p, i32x4.shl(t, 23));
+  return v128.andnot(e, f32x4.lt(y, f32x4.splat(-125.0)));
+}
+
+/** e^x on four float32 lanes: 2^(x·log2 e). */
 // @ts-ignore: decorator
 @inline
 export function expf4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-104.0)), f32x4.splat(88.37));
-  const kf = f32x4.nearest(f32x4.mul(xc, f32x4.splat(<f32>LOG2E)));
-  let r = f32x4.sub(xc, f32x4.mul(kf, f32x4.splat(LN2_HI32)));
-  r = f32x4.sub(r, f32x4.mul(kf, f32x4.splat(LN2_LO32)));
-  // Horner, highest degree first: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040))))))
-  let p = f32x4.add(f32x4.splat(<f32>(1.0 / 720)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5040))));
-  p = f32x4.add(f32x4.splat(<f32>(1.0 / 120)), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(<f32>(1.0 / 24)), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(<f32>(1.0 / 6)), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(0.5), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(1.0), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(1.0), f32x4.mul(r, p));
-  // 2^k for k in [−150, 127]: two factors 2^(k−h)·2^h, h = k >> 1, so each is a normal float32
-  const k = i32x4.trunc_sat_f32x4_s(kf);
-  const h = i32x4.shr_s(k, 1);
-  const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(i32x4.sub(k, h), i32x4.splat(127)), 23);
-  return f32x4.mul(f32x4.mul(p, s1), s2);
+  return exp2f4(f32x4.mul(x, f32x4.splat(<f32>LOG2E)));
 }
 
 /** exp in float64 (see the header): scalar, for the scalar builds and per-row terms. */

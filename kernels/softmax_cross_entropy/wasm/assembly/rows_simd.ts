@@ -2,7 +2,7 @@
  * Row math of the SIMD builds, numbered as in every backend:  1. row max and sum  2. loss  3. gradient.
  *
  * Precision plan (the wasm tolerance in test/backends.ts follows from it):
- * - exp runs on four float32 lanes (expf4, ≤ 2 ulp). Its argument is formed so float32 loses nothing
+ * - exp runs on four float32 lanes (exp2f4, a few ulp: math.ts). Its argument is formed so float32 loses nothing
  *   that matters: (z − max)·(1/T) and ((z − T·lse_hi) − T·lse_lo)·(1/T) round once or twice relative
  *   to the result d, so p = e^d is off by at most p·|d|·2^-23 < 5e-8 in absolute terms, even where the
  *   logits are 1e4 (forming s = z/T in float32 first would cost 6e-4 there).
@@ -11,7 +11,7 @@
  * Rows need not be 16-byte aligned (v128.load takes any address); K % 4 tail elements go through
  * the same vector code one lane at a time.
  */
-import {expf4, exp64, log64} from './math';
+import {exp2f4, exp64, log64, LOG2E} from './math';
 import {classes, classId, eps, invT, isIgnored, lambda, probsPtr, rowPtr, sparse, temperature,
   wBase, weight, wSum} from './problem';
 
@@ -19,44 +19,71 @@ import {classes, classId, eps, invT, isIgnored, lambda, probsPtr, rowPtr, sparse
 // chunk, for exp after its max, reads from L1 and the row is read from memory once)
 const CHUNK: i32 = 1024;
 
-/** The largest of n floats at p (NaN if any is NaN: wasm's max propagates it). */
+/**
+ * The largest of n floats at p, or NaN if any is NaN. pmax (one instruction) ignores NaN, so NaN is
+ * tracked on the side (x ≠ x): cheaper in V8 than the NaN-propagating f32x4.max.
+ */
 function maxOf(p: usize, n: i32): f32 {
-  let m0 = f32x4.splat(-Infinity), m1 = f32x4.splat(-Infinity);
+  let m0 = f32x4.splat(-Infinity), m1 = m0, nan = f32x4.splat(0);
   let c = 0;
   for (; c + 8 <= n; c += 8) {
     const q = p + (<usize>c << 2);
-    m0 = f32x4.max(m0, v128.load(q));
-    m1 = f32x4.max(m1, v128.load(q, 16));
+    const v0 = v128.load(q), v1 = v128.load(q, 16);
+    m0 = f32x4.pmax(m0, v0);
+    m1 = f32x4.pmax(m1, v1);
+    nan = v128.or(nan, v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)));
   }
-  for (; c + 4 <= n; c += 4) m0 = f32x4.max(m0, v128.load(p + (<usize>c << 2)));
-  m0 = f32x4.max(m0, m1);
+  for (; c + 4 <= n; c += 4) {
+    const v = v128.load(p + (<usize>c << 2));
+    m0 = f32x4.pmax(m0, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  if (v128.any_true(nan)) return NaN;
+  m0 = f32x4.pmax(m0, m1);
   let m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)),
       max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
-  for (; c < n; c++) m = max(m, load<f32>(p + (<usize>c << 2)));
+  for (; c < n; c++) m = max(m, load<f32>(p + (<usize>c << 2)));  // scalar max propagates NaN
   return m;
 }
 
+/** e + its halves swapped: lanes 0 and 1 hold e0 + e2 and e1 + e3, promoted to float64. */
+// @ts-ignore: decorator
+@inline function pairSum(e: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.add(e, v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+}
+
 /**
- * Σ exp((z_c − m)·(1/T)) over n floats at p, in float64. With park ≠ 0, each exp is also stored at
- * park (the gradient row: loss-and-grad needs no second exp).
+ * Σ exp((z_c − m)·(1/T)) over n floats at p. With park ≠ 0, each exp is also stored at park (the
+ * gradient row: loss-and-grad needs no second exp). The sum is float64 across the row; within one
+ * iteration's 8 exps, groups of 4 are added in float32 first (two roundings of a partial sum, each
+ * no larger than exp's own error) and then promoted. Two vectors per iteration, so two exps are in
+ * flight.
  */
 function expSum(p: usize, n: i32, m: f32, park: usize): f64 {
   const vm = f32x4.splat(m);
-  const vt = f32x4.splat(<f32>invT);
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  const vt = f32x4.splat(<f32>(invT * LOG2E));  // e^((z − m)/T) = 2^((z − m)·(log2 e / T))
+  let s0 = f64x2.splat(0);
   let c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const o = <usize>c << 2;
+    const e0 = exp2f4(f32x4.mul(f32x4.sub(v128.load(p + o), vm), vt));
+    const e1 = exp2f4(f32x4.mul(f32x4.sub(v128.load(p + o, 16), vm), vt));
+    if (park != 0) {
+      v128.store(park + o, e0);
+      v128.store(park + o, e1, 16);
+    }
+    s0 = f64x2.add(s0, pairSum(f32x4.add(e0, e1)));
+  }
   for (; c + 4 <= n; c += 4) {
     const o = <usize>c << 2;
-    const e = expf4(f32x4.mul(f32x4.sub(v128.load(p + o), vm), vt));
+    const e = exp2f4(f32x4.mul(f32x4.sub(v128.load(p + o), vm), vt));
     if (park != 0) v128.store(park + o, e);
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
-    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+    s0 = f64x2.add(s0, pairSum(e));
   }
-  let s = (f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0)) +
-      (f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1));
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
   for (; c < n; c++) {
     const o = <usize>c << 2;
-    const e = expf4(f32x4.mul(f32x4.sub(v128.load32_zero(p + o), vm), vt));
+    const e = exp2f4(f32x4.mul(f32x4.sub(v128.load32_zero(p + o), vm), vt));
     if (park != 0) v128.store32_lane(park + o, e, 0);
     s += <f64>f32x4.extract_lane(e, 0);
   }
@@ -79,7 +106,7 @@ export function logSumExp(i: i32): f64 {
     const p = z + (<usize>start << 2);
     const cm = maxOf(p, n);
     if (cm != cm) return NaN;
-    if (cm == -Infinity) continue;
+    if (cm == -Infinity) continue;  // all −∞: adds 0
     if (cm > m) {
       sum *= exp64((<f64>m - <f64>cm) * invT);  // exp(−∞) = 0 for the first chunk
       m = cm;
@@ -101,10 +128,10 @@ export let parkedSum: f64 = 0;
 export function logSumExpParked(i: i32, g: usize): f64 {
   const z = rowPtr(i);
   const m = maxOf(z, classes);
-  const sum = expSum(z, classes, m, g);
   parkedMax = m;
+  if (m != m || m == -Infinity || m == Infinity) return NaN;  // a NaN, a +∞, or only −∞
+  const sum = expSum(z, classes, m, g);
   parkedSum = sum;
-  if (m != m || m == -Infinity || m == Infinity) return NaN;
   return <f64>m * invT + log64(sum);
 }
 
@@ -215,37 +242,18 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
   const L = temperature * lse;
   const Lhi = <f32>L;
   const vc = f32x4.splat(<f32>(coef * scale));
-  const vhi = f32x4.splat(Lhi), vlo = f32x4.splat(<f32>(L - <f64>Lhi)), vt = f32x4.splat(<f32>invT);
+  const vhi = f32x4.splat(Lhi), vlo = f32x4.splat(<f32>(L - <f64>Lhi));
+  const vt = f32x4.splat(<f32>(invT * LOG2E));  // exps are 2^(d·log2 e)
   const ku = k * (eps / <f64>K);  // k times the smoothing part of a_c, per unit of class weight
   const vku = f32x4.splat(<f32>ku);
   const vkp = f32x4.splat(<f32>(k * (1.0 - eps)));
-  const mode = sparse ? (ku == 0 ? 0 : 1) : 2;  // 0: a_c = 0 off target; 1: a_c = ku·w_c; 2: probabilities
-  const P: usize = sparse ? 0 : probsPtr(i);
-  let c = 0;
-  for (; c + 4 <= K; c += 4) {
-    const o = <usize>c << 2;
-    const zv = v128.load(z + o);
-    const e = parked ? v128.load(g + o) : expf4(f32x4.mul(f32x4.sub(f32x4.sub(zv, vhi), vlo), vt));
-    let gv = f32x4.mul(vc, e);
-    if (mode != 0) {
-      const w = v128.load(wBase + o);
-      const ac = mode == 1 ? f32x4.mul(vku, w) : f32x4.mul(w, f32x4.add(f32x4.mul(vkp, v128.load(P + o)), vku));
-      gv = v128.andnot(f32x4.sub(gv, ac), f32x4.eq(zv, f32x4.splat(-Infinity)));
-    }
-    v128.store(g + o, gv);
-  }
-  for (; c < K; c++) {
-    const o = <usize>c << 2;
-    const zv = v128.load32_zero(z + o);
-    const e = parked ? v128.load32_zero(g + o) : expf4(f32x4.mul(f32x4.sub(f32x4.sub(zv, vhi), vlo), vt));
-    let gv = f32x4.mul(vc, e);
-    if (mode != 0) {
-      const w = v128.load32_zero(wBase + o);
-      const ac = mode == 1 ? f32x4.mul(vku, w)
-          : f32x4.mul(w, f32x4.add(f32x4.mul(vkp, v128.load32_zero(P + o)), vku));
-      gv = v128.andnot(f32x4.sub(gv, ac), f32x4.eq(zv, f32x4.splat(-Infinity)));
-    }
-    v128.store32_lane(g + o, gv, 0);
+  if (sparse && ku == 0) {
+    // class ids, no smoothing: a_c = 0 off the target, so g_c = coef·p_c (and 0 at z_c = −∞ by
+    // itself, as e^−∞ = 0): the common case gets loops with nothing else in them
+    if (parked) scaleRow(g, K, vc);
+    else expRow(z, g, K, vhi, vlo, vt, vc);
+  } else {
+    smoothedRow(i, z, g, parked, vc, vhi, vlo, vt, vku, vkp);
   }
   if (sparse) {
     const y = classId(i);
@@ -254,5 +262,64 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
     const wy = weight(y);
     store<f32>(g + (<usize>y << 2),
         zy == -Infinity ? 0 : <f32>(coef * py - (ku + k * (1.0 - eps)) * wy));
+  }
+}
+
+/** g_c ← g_c·vc over a row: the parked exps become coef·p_c. */
+function scaleRow(g: usize, K: i32, vc: v128): void {
+  let c = 0;
+  for (; c + 8 <= K; c += 8) {
+    const o = g + (<usize>c << 2);
+    v128.store(o, f32x4.mul(v128.load(o), vc));
+    v128.store(o, f32x4.mul(v128.load(o, 16), vc), 16);
+  }
+  for (; c < K; c++) {
+    const o = g + (<usize>c << 2);
+    store<f32>(o, load<f32>(o) * f32x4.extract_lane(vc, 0));
+  }
+}
+
+/** g_c ← vc·exp(((z_c − L_hi) − L_lo)·(1/T)) over a row: coef·p_c from the saved lse. */
+function expRow(z: usize, g: usize, K: i32, vhi: v128, vlo: v128, vt: v128, vc: v128): void {
+  let c = 0;
+  for (; c + 8 <= K; c += 8) {
+    const o = <usize>c << 2;
+    const e0 = exp2f4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(z + o), vhi), vlo), vt));
+    const e1 = exp2f4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(z + o, 16), vhi), vlo), vt));
+    v128.store(g + o, f32x4.mul(vc, e0));
+    v128.store(g + o, f32x4.mul(vc, e1), 16);
+  }
+  for (; c < K; c++) {
+    const o = <usize>c << 2;
+    const e = exp2f4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load32_zero(z + o), vhi), vlo), vt));
+    v128.store32_lane(g + o, f32x4.mul(vc, e), 0);
+  }
+}
+
+/**
+ * The general row: g_c = coef·p_c − k·a_c with a_c = (ε/K)·w_c for class ids with smoothing (the
+ * target's extra (1 − ε)·w_y is the caller's) or w_c·((1 − ε)·P_c + ε/K) for probabilities, and 0
+ * where z_c = −∞.
+ */
+function smoothedRow(i: i32, z: usize, g: usize, parked: bool, vc: v128, vhi: v128, vlo: v128, vt: v128,
+    vku: v128, vkp: v128): void {
+  const K = classes;
+  const P: usize = sparse ? 0 : probsPtr(i);
+  let c = 0;
+  for (; c + 4 <= K; c += 4) {
+    const o = <usize>c << 2;
+    const zv = v128.load(z + o);
+    const e = parked ? v128.load(g + o) : exp2f4(f32x4.mul(f32x4.sub(f32x4.sub(zv, vhi), vlo), vt));
+    const w = v128.load(wBase + o);
+    const ac = sparse ? f32x4.mul(vku, w) : f32x4.mul(w, f32x4.add(f32x4.mul(vkp, v128.load(P + o)), vku));
+    v128.store(g + o, v128.andnot(f32x4.sub(f32x4.mul(vc, e), ac), f32x4.eq(zv, f32x4.splat(-Infinity))));
+  }
+  for (; c < K; c++) {
+    const o = <usize>c << 2;
+    const zv = v128.load32_zero(z + o);
+    const e = parked ? v128.load32_zero(g + o) : exp2f4(f32x4.mul(f32x4.sub(f32x4.sub(zv, vhi), vlo), vt));
+    const w = v128.load32_zero(wBase + o);
+    const ac = sparse ? f32x4.mul(vku, w) : f32x4.mul(w, f32x4.add(f32x4.mul(vkp, v128.load32_zero(P + o)), vku));
+    v128.store32_lane(g + o, v128.andnot(f32x4.sub(f32x4.mul(vc, e), ac), f32x4.eq(zv, f32x4.splat(-Infinity))), 0);
   }
 }
