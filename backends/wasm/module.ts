@@ -24,6 +24,7 @@ export interface KernelModule {
   backward(lseHi: number, lseLo: number, denominator: number, dy: number, grad: number): void;
   lossAndGrad(loss: number, grad: number): void;
   expf4Many(x: number, out: number, n: number): void;
+  exp2f4Many(x: number, out: number, n: number): void;
   exp64Many(x: number, out: number, n: number): void;
   log64Many(x: number, out: number, n: number): void;
 }

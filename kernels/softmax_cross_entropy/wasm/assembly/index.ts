@@ -9,7 +9,7 @@
  */
 import * as simd from './rows_simd';
 import * as scalar from './rows_scalar';
-import {expf4, exp64, log64} from './math';
+import {exp2f4, expf4, exp64, log64} from './math';
 import {classes, denominator, ignoreIndex, isIgnored, MEAN, NONE, reduction, rowPtr, rows, setOptionsGlobals,
   setProblemGlobals, sparse, SUM, targetMass, classId} from './problem';
 
@@ -125,6 +125,13 @@ export function expf4Many(x: usize, out: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
     for (let j = 0; j < n; j++) {
       v128.store32_lane(out + (<usize>j << 2), expf4(v128.load32_zero(x + (<usize>j << 2))), 0);
+    }
+  }
+}
+export function exp2f4Many(x: usize, out: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    for (let j = 0; j < n; j++) {
+      v128.store32_lane(out + (<usize>j << 2), exp2f4(v128.load32_zero(x + (<usize>j << 2))), 0);
     }
   }
 }

@@ -11,23 +11,23 @@
  *   polynomial (truncation (ln2/2)^8/8! < 5.2e-9, a tenth of a float32 ulp), evaluated by Estrin's
  *   scheme (short dependency chains: V8 does not unroll, so latency is what the loop waits on);
  *   2^k enters by adding k to the exponent bits.
- *   Error: rounding y costs |y|·2^-24 relative, so |exp(x)·(1 + δ)| with |δ| ≤ 3 ulp + |x|·1e-7;
- *   test/wasm_math.test.ts measures it over a dense sweep. For the kernels that is an absolute error
- *   of at most max_x e^x·|x|·1e-7 < 4e-8 on a probability. Below x = −86.6 (e^x < 2.4e-38) the
- *   result is flushed to exactly 0, so e^−∞ = 0 and a masked class has probability 0. NaN gives NaN
- *   (the kernels do not rely on it: they find NaN rows in their max sweep). The kernels fold 1/T into
- *   log2 e and call exp2f4 on y directly: one multiply less per vector, and one more float32 rounding
- *   of y, inside the |x|·1e-7 term.
+ *   Error (test/wasm_math.test.ts, dense sweeps): 2^y within 2 float32 ulp for y in [−125, 0]; e^x
+ *   within 3·2^-24 + |x|·1e-7 relative, the second term from rounding y = x·log2 e to float32. For
+ *   the kernels that term is an absolute error of at most max_x e^x·|x|·1e-7 < 4e-8 on a probability.
+ *   Below y = −125 (x = −86.64, e^x = 2.4e-38) the result is flushed to exactly 0, so e^−∞ = 0 and a
+ *   masked class has probability 0. NaN gives NaN (the kernels do not rely on it: they find NaN rows
+ *   in their max sweep). The kernels fold 1/T into log2 e and call exp2f4 on y directly: one
+ *   multiply less per vector, and one more float32 rounding of y, inside the |x|·1e-7 term.
  *
- * exp64 (scalar builds, and once-per-row terms in every build): the same reduction in float64 with a
- *   degree-12 Taylor polynomial (truncation |r|^13/13!·e^|r| < 2.4e-16), so a few float64 ulps from
- *   rounding; 0 below −708.39 (where float64 results turn subnormal, far below float32's range), +∞
- *   above 709.78.
+ * exp64 (scalar builds, and once-per-row terms in every build): e^x = 2^k·e^r, |r| ≤ ln2/2 (Cody–Waite,
+ *   ln 2 in two parts), degree-12 Taylor polynomial (truncation |r|^13/13!·e^|r| < 2.4e-16): within
+ *   2 float64 ulp (tested); 0 below −708.39 (where float64 results turn subnormal, far below
+ *   float32's range), +∞ above 709.78.
  *
  * log64: once per row (lse = max + log Σ), so it is scalar in every build: a vector log would run N
  *   times per call against exp's N·K, and buy nothing. x = 2^k·m, m ∈ [√½, √2), f = m − 1,
  *   u = f / (2 + f), log m = 2·atanh u = 2u·Σ_j u^(2j)/(2j+1), |u| < 0.1716, 11 terms (truncation
- *   < 1e-19). log(0) = −∞, log(x < 0) = NaN, log(+∞) = +∞.
+ *   < 1e-19): within 2.5 float64 ulp (tested). log(0) = −∞, log(x < 0) = NaN, log(+∞) = +∞.
  */
 
 export const LOG2E: f64 = 1.4426950408889634;
