@@ -46,3 +46,41 @@ test('import "tfjs-fused-cross-entropy" from an ES module in Node', () => {
       {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
   expect(Number(out.trim().split('\n').pop())).toBeCloseTo(Math.LN2, 6);
 });
+
+/** Runs a script in a fresh Node process from the package root and returns its last line of output. */
+function runNode(code: string, type: 'module' | 'commonjs'): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const out: string = require('child_process').execFileSync(process.execPath, [`--input-type=${type}`, '-e', code],
+      {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+  return out.trim().split('\n').pop() as string;
+}
+
+const WASM_SCRIPT = (load: string) => `${load}
+  await tf.setBackend('wasm');
+  await fce.ready();
+  const z = tf.tensor2d([[0, 0], [1, 1]]);
+  const {loss, grad} = fce.softmaxCrossEntropyWithGrad(z, tf.tensor1d([1, 0], 'int32'));
+  console.log(JSON.stringify([tf.getBackend(), loss.dataSync()[0], grad.dataSync()[0]]));`;
+
+test('import "tfjs-fused-cross-entropy/wasm" (ESM) registers the wasm kernels; ready() loads them', () => {
+  const out = runNode(WASM_SCRIPT(`
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
+    import * as fce from 'tfjs-fused-cross-entropy';
+    import 'tfjs-fused-cross-entropy/wasm';`), 'module');
+  const [backend, loss, g] = JSON.parse(out);
+  expect(backend).toBe('wasm');
+  expect(loss).toBeCloseTo(Math.LN2, 6);
+  expect(g).toBeCloseTo(0.25, 6);
+});
+
+test('require("tfjs-fused-cross-entropy/wasm") (CommonJS) does the same', () => {
+  const out = runNode(`(async () => { ${WASM_SCRIPT(`
+    const tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-wasm');
+    const fce = require('tfjs-fused-cross-entropy');
+    require('tfjs-fused-cross-entropy/wasm');`)} })();`, 'commonjs');
+  const [backend, loss] = JSON.parse(out);
+  expect(backend).toBe('wasm');
+  expect(loss).toBeCloseTo(Math.LN2, 6);
+});
