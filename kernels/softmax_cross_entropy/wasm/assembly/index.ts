@@ -10,8 +10,8 @@
 import * as simd from './rows_simd';
 import * as scalar from './rows_scalar';
 import {exp2f4, expf4, exp64, log64} from './math';
-import {classes, denominator, ignoreIndex, isIgnored, MEAN, NONE, reduction, rowPtr, rows, setOptionsGlobals,
-  setProblemGlobals, sparse, SUM, targetMass, classId} from './problem';
+import {classes, denominator, isIgnored, MEAN, NONE, reduction, rows, setOptionsGlobals, setProblemGlobals, SUM,
+  targetMass} from './problem';
 
 /** The tensors of the next call: byte offsets of logits, labels, class weights; N, K; labels are ids. */
 export function setProblem(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {

@@ -112,14 +112,12 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
   const y = sparse ? classId(i) : -1;
   for (let c = 0; c < K; c++) {
     const zc = at(z, c);
-    const p = parked ? <f64>load<f32>(g + (<usize>c << 2)) * scale : exp64(zc * invT - lse);
     let ac: f64 = sparse ? ku * weight(c) : weight(c) * (kp * at(P, c) + ku);
-    if (c == y) {
-      ac += kp * weight(c);
-      // the target's p_y in float64 from the logits, not from the float32 parked value: g_y cancels
-      if (parked) { /* recomputed below */ }
-    }
-    const pc = c == y && parked ? exp64((zc - <f64>parkedMax) * invT) * scale : p;
-    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>(coef * pc - ac));
+    if (c == y) ac += kp * weight(c);
+    // p_c from the parked float32 exp, except at the target, where (A + 2λ·lse)·p_y and a_y cancel:
+    // there p_y is recomputed in float64 from the logits
+    const p = !parked ? exp64(zc * invT - lse)
+        : c == y ? exp64((zc - <f64>parkedMax) * invT) * scale : <f64>load<f32>(g + (<usize>c << 2)) * scale;
+    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>(coef * p - ac));
   }
 }

@@ -12,8 +12,8 @@
  * the same vector code one lane at a time.
  */
 import {exp2f4, exp64, log64, LOG2E} from './math';
-import {classes, classId, eps, invT, isIgnored, lambda, probsPtr, rowPtr, sparse, temperature,
-  wBase, weight, wSum} from './problem';
+import {classes, classId, eps, invT, lambda, probsPtr, rowPtr, sparse, temperature, wBase, weight,
+  wSum} from './problem';
 
 // forward kernel: a row is swept in chunks of this many floats (4 KiB, so the second sweep of a
 // chunk, for exp after its max, reads from L1 and the row is read from memory once)
