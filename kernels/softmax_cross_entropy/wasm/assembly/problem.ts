@@ -56,6 +56,20 @@ export function denominator(): f64 {
   return d;
 }
 
+/**
+ * 2. loss for class ids, both builds: ℓ = (1 − ε)·w_y·(lse − s_y) + (ε/K)·S with
+ * S = Σ_{c: w_c ≠ 0} w_c·(lse − s_c), which each build sums its own way (read only when ε ≠ 0). The
+ * target term is skipped when its coefficient is 0, so a masked target with no weight adds 0.
+ */
+export function classIdLoss(i: i32, lse: f64, smooth: f64): f64 {
+  const y = classId(i);
+  const hot = (1.0 - eps) * weight(y);
+  let loss: f64 = 0;
+  if (hot != 0) loss += hot * (lse - <f64>load<f32>(rowPtr(i) + (<usize>y << 2)) * invT);
+  if (eps != 0) loss += (eps / <f64>classes) * smooth;
+  return loss;
+}
+
 /** A = Σ_c a_c for row i (the gradient's weight on p): O(1) for class ids, O(K) for probabilities. */
 export function targetMass(i: i32): f64 {
   const K = classes;

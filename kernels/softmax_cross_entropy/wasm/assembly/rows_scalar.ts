@@ -5,7 +5,7 @@
  * kernels: scalar float64 costs what scalar float32 does, so this build is as exact as cpu.
  */
 import {exp64, log64} from './math';
-import {classes, classId, eps, invT, lambda, probsPtr, rowPtr, sparse, weight, wSum} from './problem';
+import {classes, classId, classIdLoss, eps, invT, lambda, probsPtr, rowPtr, sparse, targetMass, weight} from './problem';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
@@ -62,19 +62,15 @@ export function rowLoss(i: i32, lse: f64): f64 {
   const z = rowPtr(i);
   let loss: f64 = 0;
   if (sparse) {
-    const y = classId(i);
-    const hot = (1.0 - eps) * weight(y);
-    if (hot != 0) loss += hot * (lse - at(z, y) * invT);
-    rowMass = hot;
+    let smooth: f64 = 0;
     if (eps != 0) {
-      let smooth: f64 = 0;
       for (let c = 0; c < K; c++) {
         const w = weight(c);
         if (w != 0) smooth += w * (lse - at(z, c) * invT);
       }
-      loss += (eps / <f64>K) * smooth;
-      rowMass += (eps / <f64>K) * wSum;
     }
+    loss = classIdLoss(i, lse, smooth);
+    rowMass = targetMass(i);
   } else {
     const P = probsPtr(i);
     let a: f64 = 0;

@@ -12,8 +12,8 @@
  * the same vector code one lane at a time.
  */
 import {exp2f4, exp64, log64, LOG2E} from './math';
-import {classes, classId, eps, invT, lambda, probsPtr, rowPtr, sparse, temperature, wBase, weight,
-  wSum} from './problem';
+import {classes, classId, classIdLoss, eps, invT, lambda, probsPtr, rowPtr, sparse, targetMass, temperature,
+  wBase, weight, wSum} from './problem';
 
 // forward kernel: a row is swept in chunks of this many floats (4 KiB, so the second sweep of a
 // chunk, for exp after its max, reads from L1 and the row is read from memory once)
@@ -171,14 +171,8 @@ export function rowLoss(i: i32, lse: f64): f64 {
   let loss: f64 = 0;
   if (sparse) {
     // a_c = (1 − ε)·w_y·[c = y] + (ε/K)·w_c
-    const y = classId(i);
-    const hot = (1.0 - eps) * weight(y);
-    if (hot != 0) loss += hot * (lse - <f64>load<f32>(z + (<usize>y << 2)) * invT);
-    rowMass = hot;
-    if (eps != 0) {
-      loss += (eps / <f64>K) * (lse * wSum - invT * weightedLogitSum(z));
-      rowMass += (eps / <f64>K) * wSum;
-    }
+    loss = classIdLoss(i, lse, eps != 0 ? lse * wSum - invT * weightedLogitSum(z) : 0);
+    rowMass = targetMass(i);
   } else {
     // a_c = w_c·((1 − ε)·P_c + ε/K)
     const P = probsPtr(i);
