@@ -62,6 +62,7 @@ export function toAttrs(op: string, options: SoftmaxCrossEntropyOptions, sparse:
         Number.isInteger),
     temperature: finite(op, 'temperature', temperature, 'a finite number > 0', (x) => x > 0),
     zLoss: finite(op, 'zLoss', zLoss, 'a finite number >= 0', (x) => x >= 0),
+    classWeighted: options.classWeights !== undefined,
   };
 }
 

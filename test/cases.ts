@@ -17,11 +17,19 @@ export interface Case {
   ids?: Array<[number, number]>;   // [row, class id] planted in the labels
   /** probs: keep the target mass on planted −∞ classes (default: move it off them). */
   massOnMasked?: boolean;
+  /**
+   * probs: the labels are softmax(logits / this), rounded to float32, instead of random: what a model
+   * that fits its teacher predicts, so every gradient entry is a difference of nearly equal terms.
+   */
+  softmaxLabels?: number;
 }
 
 const W5 = [0.5, 2, 1, 0, 1.5];
 const W7 = [1, 0.25, 3, 1, 0.5, 2, 1];
 const ALL = {labelSmoothing: 0.2, temperature: 1.7, zLoss: 1e-2};
+// [row, class]: the target of every row of a [6, 7] case, where a logit of 25 makes the model confident
+const TARGETS: Array<[number, number]> = [[0, 2], [1, 5], [2, 0], [3, 6], [4, 3], [5, 1]];
+const CONFIDENT = TARGETS.map(([r, y]): [number, number, number] => [r, y, 25]);
 
 export const CASES: Case[] = [
   {name: 'ids [4,5]', shape: [4, 5], labels: 'ids'},
@@ -107,6 +115,14 @@ export const CASES: Case[] = [
   {name: '−∞ over the first 2500 classes probs smoothing', shape: [2, 3000], labels: 'probs', masked: [[1, 0, 2500]],
     options: {labelSmoothing: 0.1, reduction: 'none'}},
   {name: 'random [64,1000] ids smoothing', shape: [64, 1000], labels: 'ids', options: {labelSmoothing: 0.05}},
+  // the gradient (A + 2λ·lse)·p_c − a_c as a difference of nearly equal terms, far smaller than they are:
+  // p_y ≈ 1 at a confident target, or labels equal to the model's own softmax. A float64 backend must
+  // stay exact there (a float32-rounded A fails the first case on cpu); float32 ones err by an ulp of
+  // the terms (backends.ts, perTerm)
+  {name: 'confident ids smoothing 0.01 class weights', shape: [6, 7], labels: 'ids',
+    options: {labelSmoothing: 0.01, classWeights: W7}, logits: CONFIDENT, ids: TARGETS},
+  {name: 'probs = softmax(z / 10), temperature 10, class weights', shape: [6, 7], labels: 'probs',
+    options: {temperature: 10, classWeights: W7}, logits: CONFIDENT, softmaxLabels: 10},
 ];
 
 /** The concrete data of a case: float32 logits, and labels as class ids or N×K probabilities. */
@@ -126,6 +142,15 @@ export function materialize(c: Case, seed = 1): {logits: Float32Array, labels: n
     // keep ids off masked classes unless a case plants one there
     for (const [r, k, v] of planted) {
       if (v === -Infinity && labels[r] === k && !(c.ids ?? []).some(([rr]) => rr === r)) labels[r] = (k + 1) % K;
+    }
+  } else if (c.softmaxLabels !== undefined) {
+    labels = [];
+    for (let r = 0; r < N; r++) {
+      const s = Array.from(logits.subarray(r * K, (r + 1) * K), (v) => v / (c.softmaxLabels as number));
+      const m = s.reduce((a, b) => Math.max(a, b), -Infinity);
+      const e = s.map((v) => Math.exp(v - m));
+      const total = e.reduce((a, b) => a + b, 0);
+      labels.push(...e.map((x) => Math.fround(x / total)));
     }
   } else {
     labels = [];

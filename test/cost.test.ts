@@ -10,7 +10,8 @@ import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, softmaxCrossEntr
 const N = 64;
 const K = 1000;
 const nk = N * K * 4;  // bytes of one [N, K] float32 buffer
-// room for the O(N) outputs (loss, lse, lseLow, denominator, their dys) and the O(K) default class weights
+// room for the O(N) outputs (loss, lse, lseLow, denominator, targetMass, their dys) and the O(K) default
+// class weights
 const small = 16 * N * 4 + 2 * K * 4;
 
 beforeAll(async () => { await tf.setBackend('cpu'); });

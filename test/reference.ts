@@ -18,6 +18,13 @@ export interface RefResult {
   loss: number[];
   /** d(loss)/d(logits), N×K row-major; for 'none', the gradient of the summed losses. */
   grad: number[];
+  /**
+   * Per row, the magnitude of the two terms each gradient entry is the difference of, at its largest:
+   * max_c |dy_i|·(|A_i + 2λ·lse_i|·p_ic + |a_ic|)/T over the row's finite entries (0 for a row with
+   * none). Where the model is confident, the entries are far smaller than this: a backend that forms
+   * the terms in float32 errs by a float32 ulp of it (Tolerance.perTerm).
+   */
+  gradTerms: number[];
 }
 
 /**
@@ -36,6 +43,7 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
 
   const rowLoss: number[] = [];
   const rowGrad: number[][] = [];  // gradient of ℓ_i (dy_i = 1)
+  const rowTerms: number[] = [];   // gradTerms with dy_i = 1
   let D = 0;
   for (let i = 0; i < N; i++) {
     const s: number[] = [];
@@ -43,6 +51,7 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
     if (sparse && labels[i] === ignore) {
       rowLoss.push(0);
       rowGrad.push(new Array(K).fill(0));
+      rowTerms.push(0);
       continue;
     }
     if (sparse && !(labels[i] >= 0 && labels[i] < K)) throw new Error(`reference: bad class id ${labels[i]}`);
@@ -61,12 +70,15 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
     for (let c = 0; c < K; c++) if (a[c] !== 0) l += a[c] * (lse - s[c]);
     const A = a.reduce((x, y) => x + y, 0);
     const g: number[] = [];
+    let terms = 0;
     for (let c = 0; c < K; c++) {
       const p = Math.exp(s[c] - lse);
       g.push(Number.isNaN(lse) ? NaN : s[c] === -Infinity ? 0 : ((A + 2 * lambda * lse) * p - a[c]) / T);
+      if (Number.isFinite(g[c])) terms = Math.max(terms, (Math.abs(A + 2 * lambda * lse) * p + Math.abs(a[c])) / T);
     }
     rowLoss.push(Number.isNaN(lse) ? NaN : l);
     rowGrad.push(g);
+    rowTerms.push(terms);
     D += sparse ? w[labels[i]] : 1;
   }
 
@@ -85,5 +97,6 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
   }
   const grad: number[] = [];
   for (let i = 0; i < N; i++) for (const g of rowGrad[i]) grad.push(dy[i] === 0 ? 0 : dy[i] * g);
-  return {loss, grad};
+  const gradTerms = rowTerms.map((t, i) => Math.abs(dy[i]) * t);
+  return {loss, grad, gradTerms};
 }

@@ -52,7 +52,8 @@ function runAll(base64: string, memory: WebAssembly.Memory): Float32Array {
   const f32 = new Float32Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   const z = 4096, y = z + N * K * 4, w = y + N * 4, loss = w + K * 4, grad = loss + N * 4;
-  const hi = grad + N * K * 4, lo = hi + N * 4, den = lo + N * 4, dy = den + 4, grad2 = dy + 4;
+  const hi = grad + N * K * 4, lo = hi + N * 4, den = lo + N * 4, mass = den + 4, dy = mass + N * 4;
+  const grad2 = dy + 4;
   let s = 12345;
   const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let j = 0; j < N * K; j++) f32[z / 4 + j] = 6 * rand() - 3;
@@ -62,7 +63,7 @@ function runAll(base64: string, memory: WebAssembly.Memory): Float32Array {
   ex.setProblem(z, y, w, N, K, true);
   ex.setOptions(0.1, 1.5, 1e-3, -100, 2);
   ex.lossAndGrad(loss, grad);
-  ex.forward(loss + 4, hi, lo, den);
+  ex.forward(loss + 4, hi, lo, den, mass);
   ex.backward(hi, lo, den, dy, grad2);
   return new Float32Array(memory.buffer.slice(loss, grad2 + N * K * 4));
 }

@@ -20,7 +20,7 @@ export interface WasmBackend {
 export interface KernelModule {
   setProblem(z: number, y: number, w: number, n: number, k: number, ids: boolean): void;
   setOptions(smoothing: number, temperature: number, zLoss: number, ignoreIndex: number, reduction: number): void;
-  forward(loss: number, lseHi: number, lseLo: number, denominator: number): void;
+  forward(loss: number, lseHi: number, lseLo: number, denominator: number, targetMass: number): void;
   backward(lseHi: number, lseLo: number, denominator: number, dy: number, grad: number): void;
   lossAndGrad(loss: number, grad: number): void;
   expf4Many(x: number, out: number, n: number): void;

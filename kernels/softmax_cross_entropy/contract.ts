@@ -3,9 +3,10 @@
  *
  * Three kernels, each a name constant plus Inputs/Attrs types (the tfjs kernel_names.ts style):
  *
- *   FusedSoftmaxCrossEntropy      forward:        logits, labels, classWeights -> [loss, lse, lseLow, denominator]
- *   FusedSoftmaxCrossEntropyGrad  backward:       logits, labels, classWeights, lse, lseLow, denominator, dy
- *                                                 -> dlogits
+ *   FusedSoftmaxCrossEntropy      forward:        logits, labels, classWeights
+ *                                                 -> [loss, lse, lseLow, denominator, targetMass]
+ *   FusedSoftmaxCrossEntropyGrad  backward:       logits, labels, classWeights, lse, lseLow, denominator,
+ *                                                 targetMass, dy -> dlogits
  *   SoftmaxCrossEntropyWithLogits loss-and-grad:  logits, labels, classWeights -> [loss, dlogits]
  *
  * The third keeps TensorFlow's name: its SoftmaxCrossEntropyWithLogits op also returns the loss and
@@ -25,6 +26,18 @@
  * RealDiv kernels (and their gradients) would cost GPU backends four or five extra program runs per
  * step. So the forward kernel already returns the reduced loss, and the denominator D it divided by
  * (saved for the backward kernel, which then needs no pass over the labels).
+ *
+ * The forward kernel also saves each row's target mass A = Σ_c a_c (its loss sums the a_c anyway).
+ * With lse, D and A saved, each dlogits entry of the backward kernel needs only its own logit, label
+ * and weight and per-row values: no reduction over a row. Without A, probability labels would cost
+ * an O(K) pass per row there, which a GPU backend (one thread per output element) would run serially
+ * for every element.
+ *
+ * Only float32 backends (the GPU ones) read the saved A. Float64 backends (cpu, wasm) accept the input
+ * but re-sum A in float64 (O(1) per row for class ids, one pass for probabilities): where the model is
+ * confident (p_y ≈ 1, or P ≈ p) the gradient (A + 2λ·lse)·p_c − a_c cancels, and A rounded to float32
+ * (an error of ≈6e-8·A) would dominate the small remainder: 4e-6 of the largest entry instead of 1e-7.
+ * Float32 backends lose as much in A·p_c and a_c anyway (test/backends.ts, perTerm).
  */
 import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -54,6 +67,9 @@ export interface FusedSoftmaxCrossEntropyGradInputs extends SoftmaxCrossEntropyI
   lse: TensorInfo;          // float32 [...], the forward's second output
   lseLow: TensorInfo;       // float32 [...], the forward's third output
   denominator: TensorInfo;  // float32 [], the forward's fourth output
+  // float32 [...], the forward's fifth output: A = Σ_c a_c per row (the weight on p). Read by float32
+  // backends; float64 ones (cpu, wasm) recompute it, as the gradient cancels against it (see above).
+  targetMass: TensorInfo;
   dy: TensorInfo;           // float32, the shape of the forward's loss: [...] for 'none', [] otherwise
 }
 
@@ -64,12 +80,19 @@ export interface SoftmaxCrossEntropyAttrs extends NamedAttrMap {
   ignoreIndex: number;     // an integer; rows whose class id equals it are ignored (class ids only)
   temperature: number;     // T > 0
   zLoss: number;           // λ ≥ 0
+  /**
+   * false when the user gave no class weights: classWeights is then all ones, and a backend may skip
+   * reading it (WebGL then neither uploads nor samples it: one program run less per step).
+   */
+  classWeighted: boolean;
 }
 
 /**
  * Output shapes. loss: logits.shape[:-1] for 'none', [] otherwise. lse, lseLow: logits.shape[:-1]
- * (0 on ignored rows, which the backward kernel skips). denominator: [] — D for 'mean' (Σ w_y over non-ignored rows for class ids, N for probabilities),
- * always computed so the backward kernel can apply the reduction.
+ * (0 on ignored rows, which the backward kernel skips). denominator: [] — D for 'mean' (Σ w_y over
+ * non-ignored rows for class ids, N for probabilities), always computed so the backward kernel can
+ * apply the reduction. targetMass: logits.shape[:-1], A_i = Σ_c a_ic (0 on ignored rows), so a float32
+ * backend's backward kernel needs no sum over a row; O(N), like lse.
  */
 export function rowShape(logitsShape: readonly number[]): number[] {
   return logitsShape.slice(0, -1);

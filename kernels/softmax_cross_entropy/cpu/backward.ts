@@ -19,6 +19,7 @@ export function fusedSoftmaxCrossEntropyGrad(args: {
   for (let i = 0; i < p.rows; i++) {
     if (isIgnored(p, i)) continue;  // a zero gradient row
     // 3. gradient, with the saved lse: p_c = exp(s_c − lse)
+    // A is re-summed in float64, inputs.targetMass unread: float32 A would spoil the cancellation (contract.ts)
     rowGradient(p, i, lseHi[i] + lseLo[i], rowTargetMass(p, i), rowDy(attrs.reduction, dy, d, i), g, null);
   }
   return backend.makeTensorInfo(inputs.logits.shape, 'float32', g);

@@ -1,4 +1,4 @@
-/** cpu FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator], one read of the logits. */
+/** cpu FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator, targetMass], one read of the logits. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, rowShape,
@@ -17,13 +17,15 @@ export function fusedSoftmaxCrossEntropy(args: {
   // exp(s − lse) there keeps float64 accuracy even where |lse| is large (logits ±1e4).
   const lseHi = new Float32Array(p.rows);
   const lseLo = new Float32Array(p.rows);
+  const mass = new Float32Array(p.rows);  // A = Σ_c a_c, the contract's targetMass (cpu's backward re-sums it)
   let total = 0;
   for (let i = 0; i < p.rows; i++) {
-    if (isIgnored(p, i)) continue;  // loss 0, and the backward kernel never reads its lse
+    if (isIgnored(p, i)) continue;  // loss 0, A 0, and the backward kernel never reads its lse
     // 1. row max and sum
     const lse = rowLogSumExp(p, i);
     // 2. loss
-    const {loss} = rowLoss(p, i, lse);
+    const {loss, a} = rowLoss(p, i, lse);
+    mass[i] = a;
     lseHi[i] = lse;
     lseLo[i] = lse - lseHi[i];
     if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
@@ -36,6 +38,7 @@ export function fusedSoftmaxCrossEntropy(args: {
     backend.makeTensorInfo(rs, 'float32', lseHi),
     backend.makeTensorInfo(rs, 'float32', lseLo),
     backend.makeTensorInfo([], 'float32', Float32Array.of(d)),
+    backend.makeTensorInfo(rs, 'float32', mass),
   ];
 }
 

@@ -54,7 +54,8 @@ export function rowLogSumExp(p: Problem, i: number): number {
 }
 
 /**
- * 2. loss: ℓ = Σ_c a_c·(lse − s_c) + λ·lse², and A = Σ_c a_c (the gradient needs it).
+ * 2. loss: ℓ = Σ_c a_c·(lse − s_c) + λ·lse², and A = Σ_c a_c (the gradient needs it; the forward
+ * kernel outputs it as targetMass).
  * Terms with a_c = 0 are skipped, so a masked class (s_c = −∞) with no target mass adds 0, not NaN.
  * A NaN lse (a NaN, +∞ or all −∞ row) makes the loss NaN. Ignored rows are handled by the caller.
  */
@@ -93,7 +94,10 @@ export function rowLoss(p: Problem, i: number, lse: number): {loss: number, a: n
   return {loss: lse !== lse ? NaN : loss, a};
 }
 
-/** A = Σ_c a_c without the loss (the backward kernel's need): O(1) for class ids, O(K) for probabilities. */
+/**
+ * A = Σ_c a_c without the loss, in float64 (the backward kernel's need): O(1) for class ids, one pass
+ * over the row for probabilities.
+ */
 export function rowTargetMass(p: Problem, i: number): number {
   const {classes: K, w, eps} = p;
   if (p.ids !== null) return (1 - eps) * w[p.ids[i]] + (eps / K) * p.wSum;

@@ -10,6 +10,7 @@ export function fusedSoftmaxCrossEntropyGrad(args: {
   const {inputs, backend, attrs} = args;
   const m = setUpCall(backend, inputs, attrs);
   const [grad, pGrad] = output(backend, inputs.logits.shape);
+  // A is re-summed in float64, inputs.targetMass unread: float32 A would spoil the cancellation (contract.ts)
   m.backward(offsetOf(backend, inputs.lse), offsetOf(backend, inputs.lseLow), offsetOf(backend, inputs.denominator),
       offsetOf(backend, inputs.dy), pGrad);
   return grad;

@@ -1,4 +1,4 @@
-/** wasm FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator], one read of the logits. */
+/** wasm FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator, targetMass], one read of the logits. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WasmBackend} from '../../../backends/wasm/module.js';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, rowShape,
@@ -15,8 +15,9 @@ export function fusedSoftmaxCrossEntropy(args: {
   const [lse, pLse] = output(backend, rs);
   const [lseLow, pLseLow] = output(backend, rs);
   const [den, pDen] = output(backend, []);
-  m.forward(pLoss, pLse, pLseLow, pDen);
-  return [loss, lse, lseLow, den];
+  const [mass, pMass] = output(backend, rs);
+  m.forward(pLoss, pLse, pLseLow, pDen, pMass);
+  return [loss, lse, lseLow, den, mass];
 }
 
 export const fusedSoftmaxCrossEntropyConfig: KernelConfig = {

@@ -46,23 +46,28 @@ function writeLoss(out: usize, total: f64, d: f64): void {
   else if (reduction == MEAN) store<f32>(out, d == 0 ? 0 : <f32>(total / d));
 }
 
-/** FusedSoftmaxCrossEntropy: → loss, lse as a float32 pair (hi, lo), D. One read of the logits. */
-export function forward(loss: usize, lseHi: usize, lseLo: usize, den: usize): void {
+/**
+ * FusedSoftmaxCrossEntropy: → loss, lse as a float32 pair (hi, lo), D, and A = Σ_c a_c per row (the
+ * contract's targetMass; this module's backward kernel re-sums A in float64). One read of the logits.
+ */
+export function forward(loss: usize, lseHi: usize, lseLo: usize, den: usize, mass: usize): void {
   let total: f64 = 0;
   for (let i = 0; i < rows; i++) {
     const o = <usize>i << 2;
-    let l: f64 = 0;
+    let l: f64 = 0, a: f64 = 0;
     let hi: f32 = 0, lo: f32 = 0;
     if (!isIgnored(i)) {
       // 1. row max and sum
       const lse = logSumExp(i);
-      // 2. loss
+      // 2. loss (and A)
       l = rowLoss(i, lse);
+      a = rowMass();
       hi = <f32>lse;
       lo = <f32>(lse - <f64>hi);
     }
     store<f32>(lseHi + o, hi);
     store<f32>(lseLo + o, lo);
+    store<f32>(mass + o, <f32>a);
     if (reduction == NONE) store<f32>(loss + o, <f32>l); else total += l;
   }
   const d = denominator();
@@ -78,7 +83,10 @@ function rowDy(dy: usize, d: f64, i: i32): f64 {
   return d == 0 ? 0 : g / d;
 }
 
-/** FusedSoftmaxCrossEntropyGrad: → dlogits, from the saved lse; no max or sum recomputed. */
+/**
+ * FusedSoftmaxCrossEntropyGrad: → dlogits, from the saved lse; no max or sum recomputed. A is summed
+ * here in float64, not taken from the forward's float32 targetMass (see contract.ts: it cancels).
+ */
 export function backward(lseHi: usize, lseLo: usize, den: usize, dy: usize, grad: usize): void {
   const K = classes;
   const d = <f64>load<f32>(den);

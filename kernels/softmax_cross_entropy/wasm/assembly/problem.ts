@@ -70,7 +70,11 @@ export function classIdLoss(i: i32, lse: f64, smooth: f64): f64 {
   return loss;
 }
 
-/** A = Σ_c a_c for row i (the gradient's weight on p): O(1) for class ids, O(K) for probabilities. */
+/**
+ * A = Σ_c a_c for row i (the gradient's weight on p), in float64: O(1) for class ids, one pass over the
+ * row for probabilities. Both builds' rowLoss take the class-id A from here (for probabilities they sum
+ * the a_c in the loss's own sweep); the backward kernel takes both.
+ */
 export function targetMass(i: i32): f64 {
   const K = classes;
   if (sparse) return (1.0 - eps) * weight(classId(i)) + (eps / <f64>K) * wSum;
