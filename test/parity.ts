@@ -1,37 +1,45 @@
 /**
  * The parity table: every case on every given backend, through all three kernels (forward alone,
  * forward + backward under tf.grad, loss-and-grad), against the float64 reference and against the
- * first backend. The *.test.ts files that call it pick the backends (one jest file per tfjs set-up that
+ * first backend. Each case runs through parity_run.ts, the code the browser suite (browser.test.ts) runs
+ * in Chromium. The *.test.ts files that call it pick the backends (one jest file per tfjs set-up that
  * cannot share a process, e.g. the wasm backend with SIMD on and off).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../index';
-import type {BackendUnderTest} from './backends';
-import {Case, CASES, materialize} from './cases';
+import type {BackendUnderTest, Tolerance} from './backends';
+import {CASES, materialize} from './cases';
 import {finiteMax, mismatch} from './compare';
-import {reference} from './reference';
+import {Results, runCase} from './parity_run';
+import {reference, RefResult} from './reference';
 
-interface Results {forward: number[]; vgLoss: number[]; vgGrad: number[]; lgLoss: number[]; lgGrad: number[]}
+/**
+ * The five outputs of a case against the float64 reference (gradients with its gradTerms); a failure
+ * names the backend and the output.
+ */
+export function expectReference(name: string, r: Results, ref: RefResult, tol: Tolerance, maxLogit: number): void {
+  const checks: Array<[string, number[], number[], number[] | undefined]> = [
+    ['forward loss', r.forward, ref.loss, undefined], ['valueAndGrad loss', r.vgLoss, ref.loss, undefined],
+    ['valueAndGrad grad', r.vgGrad, ref.grad, ref.gradTerms], ['withGrad loss', r.lgLoss, ref.loss, undefined],
+    ['withGrad grad', r.lgGrad, ref.grad, ref.gradTerms],
+  ];
+  for (const [what, got, want, terms] of checks) {
+    const m = mismatch(got, want, tol, maxLogit, terms);
+    expect(`${name} ${what}: ${m ?? 'ok'}`).toBe(`${name} ${what}: ok`);
+  }
+}
 
-function run(c: Case): Results {
-  const {logits, labels} = materialize(c);
-  const before = tf.memory().numTensors;
-  const z = tf.tensor(logits, c.shape, 'float32');
-  const y = c.labels === 'ids' ? tf.tensor(labels, c.shape.slice(0, -1), 'int32') : tf.tensor(labels, c.shape, 'float32');
-  const opts = c.options ?? {};
-  const forward = softmaxCrossEntropy(z, y, opts);
-  const vg = tf.valueAndGrad((x: tf.Tensor) => softmaxCrossEntropy(x, y, opts))(z);
-  const lg = softmaxCrossEntropyWithGrad(z, y, opts);
-  const expectedShape = opts.reduction === 'none' ? c.shape.slice(0, -1) : [];
-  for (const t of [forward, vg.value, lg.loss]) expect(t.shape).toEqual(expectedShape);
-  for (const t of [vg.grad, lg.grad]) expect(t.shape).toEqual(c.shape);
-  const out = {
-    forward: Array.from(forward.dataSync()), vgLoss: Array.from(vg.value.dataSync()),
-    vgGrad: Array.from(vg.grad.dataSync()), lgLoss: Array.from(lg.loss.dataSync()), lgGrad: Array.from(lg.grad.dataSync()),
-  };
-  tf.dispose([z, y, forward, vg.value, vg.grad, lg.loss, lg.grad]);
-  expect(tf.memory().numTensors).toBe(before);
-  return out;
+/**
+ * Backend `name` (results r, tolerance tol) against the first backend (results a): within twice the
+ * looser backend's tolerance, tol (the reference sits within each one's). Gradients are compared with
+ * the reference's gradTerms when given; without them tol.perTerm plays no part, so a float32 backend
+ * may disagree on rows where the gradient cancels.
+ */
+export function expectAgreement(firstName: string, a: Results, name: string, r: Results, tol: Tolerance,
+    maxLogit: number, gradTerms?: number[]): void {
+  const twice = {rtol: 2 * tol.rtol, atol: 2 * tol.atol, perLogit: 2 * tol.perLogit, perTerm: 2 * tol.perTerm};
+  for (const key of ['forward', 'vgGrad', 'lgGrad'] as const) {
+    const m = mismatch(r[key], a[key], twice, maxLogit, key === 'forward' ? undefined : gradTerms);
+    expect(`${name} vs ${firstName} ${key}: ${m ?? 'ok'}`).toBe(`${name} vs ${firstName} ${key}: ok`);
+  }
 }
 
 export function parityTable(BACKENDS: BackendUnderTest[]): void {
@@ -43,17 +51,9 @@ export function parityTable(BACKENDS: BackendUnderTest[]): void {
 
     test.each(BACKENDS)('$name matches the float64 reference', async (b) => {
       await b.setup();
-      const r = run(c);
+      const r = runCase(c);
       results.set(b.name, r);
-      const checks: Array<[string, number[], number[]]> = [
-        ['forward loss', r.forward, ref.loss], ['valueAndGrad loss', r.vgLoss, ref.loss],
-        ['valueAndGrad grad', r.vgGrad, ref.grad], ['withGrad loss', r.lgLoss, ref.loss],
-        ['withGrad grad', r.lgGrad, ref.grad],
-      ];
-      for (const [what, got, want] of checks) {
-        const m = mismatch(got, want, b.tolerance, maxLogit);
-        expect(`${b.name} ${what}: ${m ?? 'ok'}`).toBe(`${b.name} ${what}: ok`);
-      }
+      expectReference(b.name, r, ref, b.tolerance, maxLogit);
     });
 
     test('backends agree with each other', () => {
@@ -62,12 +62,7 @@ export function parityTable(BACKENDS: BackendUnderTest[]): void {
       for (const b of rest) {
         const r = results.get(b.name) as Results;
         expect(r).toBeDefined();
-        // within the looser backend's tolerance (the reference sits within each one's)
-        const tol = b.tolerance;
-        for (const key of ['forward', 'vgGrad', 'lgGrad'] as const) {
-          const m = mismatch(r[key], a[key], {rtol: 2 * tol.rtol, atol: 2 * tol.atol, perLogit: 2 * tol.perLogit}, maxLogit);
-          expect(`${b.name} vs ${first.name} ${key}: ${m ?? 'ok'}`).toBe(`${b.name} vs ${first.name} ${key}: ok`);
-        }
+        expectAgreement(first.name, a, b.name, r, b.tolerance, maxLogit, ref.gradTerms);
       }
     });
   });

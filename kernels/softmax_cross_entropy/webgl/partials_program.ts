@@ -1,0 +1,109 @@
+/**
+ * Program 1 of the forward pass: per-tile partial sums. Tile (i, j) is classes [j·C, (j+1)·C) of row
+ * i; the output holds V planes of N·J values, plane v at [v·N·J + i·J + j]:
+ *
+ *   v = 0  m = max_c s_c                  (NaN if the tile has a NaN or +∞ logit)
+ *   v = 1  S = Σ_c exp(s_c − m)           (0 for a tile of −∞ only)
+ *   v = 2  B = Σ_c a_c·(s_c − m)          (spread coefficients only; a term with a_c = 0 is 0)
+ *   v = 3  A = Σ_c a_c
+ *
+ * where a_c here excludes the class-id target term, which the stats program adds from one logit.
+ * One texel writes one value, so each texel re-reads its tile (from cache; exp runs in plane 1 only).
+ */
+import {commonInputs, header, partialValues, Variant} from './glsl.js';
+
+export const partialsInputs = (v: Variant) => commonInputs(v);
+
+export const partialsSize = (v: Variant, N: number, tilesPerRow: number) => partialValues(v) * N * tilesPerRow;
+
+export function partialsSource(v: Variant): string {
+  return `${header(v)}
+    // the largest s_c of the tile, as stored; max(z)/T is max(z/T) because T > 0
+    float tileMax(int from, int n) {
+      float m = negInf();
+      bool bad = false;
+      int width = logitsTexShape[1];
+      ivec2 p = logitsTexel(from);
+      for (int k = 0; k < n; k++) {
+        float z = logitsAt(p);
+        p = nextTexel(p, width);
+        bad = bad || poisons(z);
+        m = max(m, z);
+      }
+      return bad ? NAN : stored(m * invTemp);
+    }
+
+    // Σ exp(s_c − m) with m the tile's max as stored, in one pass: an online sum that rescales when
+    // the running max grows (exp(−|s − max|) is the one exp either way), in blocks of 32 so that
+    // rounding grows with 32 + C/32 rather than C.
+    float tileSumExp(int from, int n, float stored_m) {
+      float m = negInf();
+      float total = 0.0;
+      int width = logitsTexShape[1];
+      ivec2 p = logitsTexel(from);
+      for (int b = 0; b < n; b += 32) {
+        float bm = negInf();
+        float part = 0.0;
+        int e = min(b + 32, n);
+        for (int k = b; k < e; k++) {
+          float s = logitsAt(p) * invTemp;
+          p = nextTexel(p, width);
+          if (s == negInf()) continue;  // probability 0 (and −∞ − −∞ would be NaN)
+          float d = s - bm;
+          float x = exp(-abs(d));
+          bool up = d > 0.0;
+          part = up ? part * x + 1.0 : part + x;
+          bm = up ? s : bm;
+        }
+        if (bm > m) { total = total * exp(m - bm) + part; m = bm; }
+        else if (bm != negInf()) total += part * exp(bm - m);
+      }
+      return total * exp(m - stored_m);  // 1 unless m was rounded to float16 when stored
+    }
+
+    // Σ a_c·(s_c − m) or, with weightedLogits false, Σ a_c, over classes [c0, c0 + n) of the row at
+    // flat index base; a −∞ logit with a_c > 0 makes the first −∞ (loss +∞)
+    float tileSpread(int base, int c0, int n, float m, bool weightedLogits) {
+      float shift = m == negInf() ? 0.0 : m;  // a tile of −∞ only: s − m would be NaN
+      float total = 0.0;
+      int width = logitsTexShape[1];
+      ivec2 p = logitsTexel(base + c0);
+      ivec2 q = ${v.ids ? 'ivec2(0)' : 'labelsTexel(base + c0)'};
+      for (int b = 0; b < n; b += 32) {
+        float part = 0.0;
+        int e = min(b + 32, n);
+        for (int k = b; k < e; k++) {
+          float a = spreadCoef(c0 + k, q);
+          float s = logitsAt(p) * invTemp;
+          p = nextTexel(p, width);
+          ${v.ids ? '' : 'q = nextTexel(q, labelsTexShape[1]);'}
+          if (!weightedLogits) part += a;
+          else if (a != 0.0) part += a * (s - shift);
+        }
+        total += part;
+      }
+      return total;
+    }
+
+    void main() {
+      int t = getOutputCoords();
+      int tiles = numRows * tilesPerRow;
+      int v = t / tiles;
+      int tile = t - v * tiles;
+      int i = tile / tilesPerRow;
+      int c0 = (tile - i * tilesPerRow) * chunkLen;
+      int n = min(numClasses, c0 + chunkLen) - c0;
+      int base = i * numClasses;
+      if (ignored(i)) { setOutput(0.0); return; }  // never read
+      if (v == 3) { setOutput(tileSpread(base, c0, n, 0.0, false)); return; }
+      // 1. row max and sum (this tile's share)
+      float m = tileMax(base + c0, n);
+      if (v == 0) { setOutput(m); return; }
+      if (v == 1) { setOutput(m == negInf() ? 0.0 : tileSumExp(base + c0, n, m)); return; }
+      // 2. loss (this tile's share)
+      setOutput(tileSpread(base, c0, n, m, true));
+    }
+  `;
+}
+
+export {partialValues};

@@ -1,0 +1,59 @@
+/**
+ * The WebGL kernels' view of one call: sizes, the tiling of long rows, the program variant and the
+ * uniform values. Checks what the GPU cannot get right before anything runs.
+ */
+import {env, TensorInfo} from '@tensorflow/tfjs-core';
+import {halfFloatTextures} from '../../../backends/webgl/program.js';
+import type {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
+import {UNIFORMS, Variant} from './glsl.js';
+
+/**
+ * Classes per tile of the partials program. A row of K classes is split into ceil(K / CHUNK) tiles
+ * reduced in parallel (N = 8, K = 262 144 gives 2048 tiles, not 8 serial loops over 262 144), and the
+ * stats program combines a row's tiles: its serial work is K / CHUNK per row.
+ */
+const CHUNK = 4096;
+
+/** float16 holds every integer up to 2^11 exactly, and no odd one above it. */
+const HALF_EXACT_INTEGER = 2048;
+
+export interface Problem {
+  /** The inputs every program reads first: logits, labels, and class weights if the variant reads them. */
+  common: TensorInfo[];
+  N: number;
+  K: number;
+  tilesPerRow: number;
+  variant: Variant;
+  /** Values of glsl.ts's UNIFORMS, in that order. */
+  uniforms: number[];
+}
+
+export function describe(op: string, inputs: SoftmaxCrossEntropyInputs, attrs: SoftmaxCrossEntropyAttrs): Problem {
+  if (env().getNumber('WEBGL_VERSION') !== 2) {
+    throw new Error(`${op}: the fused WebGL kernels need WebGL 2 (this context is WebGL ` +
+        `${env().getNumber('WEBGL_VERSION')}); use the 'cpu' or 'wasm' backend here.`);
+  }
+  const {logits, labels} = inputs;
+  const K = logits.shape[logits.shape.length - 1];
+  const N = K === 0 ? 0 : logits.shape.reduce((a, b) => a * b, 1) / K;
+  const ids = labels.dtype === 'int32';
+  const half = halfFloatTextures();
+  if (half && ids && (K - 1 > HALF_EXACT_INTEGER || Math.abs(attrs.ignoreIndex) > HALF_EXACT_INTEGER)) {
+    // the ids are already rounded in their float16 texture: a wrong target cannot be detected later
+    throw new Error(`${op}: this WebGL backend stores tensors as float16 textures, which hold class ids ` +
+        `only up to ${HALF_EXACT_INTEGER} exactly; got K = ${K} classes and ignoreIndex ${attrs.ignoreIndex}. ` +
+        `Use the 'wasm' or 'cpu' backend, or a device with float32 render targets ` +
+        `(tf.env().get('WEBGL_RENDER_FLOAT32_ENABLED')).`);
+  }
+  const chunkLen = Math.max(1, Math.min(K, CHUNK));
+  const tilesPerRow = Math.ceil(K / chunkLen);
+  const variant: Variant = {
+    ids, weighted: attrs.classWeighted !== false, spread: !ids || attrs.labelSmoothing > 0, zLoss: attrs.zLoss > 0, reduction: attrs.reduction, half,
+  };
+  const values: Record<string, number> = {
+    numRows: N, numClasses: K, chunkLen, tilesPerRow, smoothing: attrs.labelSmoothing,
+    invTemp: 1 / attrs.temperature, zLossCoef: attrs.zLoss, ignoreId: attrs.ignoreIndex,
+  };
+  const common = [logits, labels, ...(variant.weighted ? [inputs.classWeights] : [])];
+  return {common, N, K, tilesPerRow, variant, uniforms: UNIFORMS.map((u) => values[u.name])};
+}

@@ -1,0 +1,134 @@
+/**
+ * The browser side of test/browser.test.ts, bundled by esbuild (test/browser/bundle.ts) straight from
+ * the TypeScript sources. It runs the parity table through the same parity_run.ts as Node, on whichever
+ * backend Node asks for, and hands back plain numbers: the float64 reference and the comparison stay
+ * in Node, so the browser's results meet exactly the checks Node's own results meet.
+ *
+ * The bundler adds backends/webgl/register.ts when it exists (test/browser/bundle.ts); without it, webgl
+ * runs the package's composite fallback.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import {getThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-webgl';
+import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, ready, SoftmaxCrossEntropyWithLogits} from '../../index';
+import '../../backends/cpu/register';
+import '../../backends/wasm/register';
+import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
+import {CASES} from '../cases';
+import {Results, runCase} from '../parity_run';
+import {WebGLChecks, webglChecks} from './webgl_checks';
+
+/**
+ * Results as Float32Arrays, for the trip to Node only: Playwright sends a typed array as its bytes and a
+ * number[] value by value (4–15 s per run for the table's ~1.5M numbers, against 0.3 s). The values are
+ * float32 already, so nothing changes on the way (NaN, ±∞ and −0 included); Node turns them back into
+ * parity_run.ts's plain arrays (browser.test.ts).
+ */
+export type PackedResults = {[K in keyof Results]: Float32Array};
+
+/** What the page hands back for one backend: results by case name, or the error that case threw. */
+export interface TableRun {
+  backend: string;
+  results: Record<string, PackedResults>;
+  errors: Record<string, string>;
+  /** Milliseconds per case, to see where the time goes. */
+  ms: Record<string, number>;
+}
+
+export interface Facts {
+  /** tf.getBackend() after the switch: tfjs falls back silently when a backend fails to initialize. */
+  backend: string;
+  /** Every backend tfjs has a factory for in this page. */
+  registered: string[];
+  /** Which of our three kernels the active backend has (none: the composite fallback runs). */
+  fusedKernels: string[];
+  crossOriginIsolated: boolean;
+  userAgent: string;
+  wasm?: {variant: string | null; sharedMemory: boolean; simd: boolean; multithread: boolean; threads: number};
+  webgl?: {version: number; renderFloat32: boolean; maxTextureSize: number; renderer: string};
+}
+
+// a case's error should show where in our ops it started; V8 keeps 10 frames, often all inside tfjs
+Error.stackTraceLimit = 50;
+
+// ?f16: tfjs stores tensors in float16 textures, as on a device without float32 render targets (set
+// before the webgl backend exists: tfjs reads the flag once)
+if (new URL(location.href).searchParams.has('f16')) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+
+// the .wasm files sit next to this page (the test's server serves them), whatever its path
+setWasmPaths(new URL('.', location.href).href);
+
+async function use(backend: string): Promise<void> {
+  if (!(backend in tf.engine().registryFactory)) throw new Error(`this page has no '${backend}' backend`);
+  if (!await tf.setBackend(backend)) throw new Error(`tf.setBackend('${backend}') failed to initialize it`);
+  await ready();
+}
+
+async function runTable(backend: string): Promise<TableRun> {
+  await use(backend);
+  const run: TableRun = {backend: tf.getBackend(), results: {}, errors: {}, ms: {}};
+  for (const c of CASES) {
+    const t0 = performance.now();
+    try {
+      const r = runCase(c);
+      run.results[c.name] = {forward: new Float32Array(r.forward), vgLoss: new Float32Array(r.vgLoss),
+        vgGrad: new Float32Array(r.vgGrad), lgLoss: new Float32Array(r.lgLoss), lgGrad: new Float32Array(r.lgGrad)};
+    } catch (e) {
+      run.errors[c.name] = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+    }
+    run.ms[c.name] = Math.round(performance.now() - t0);
+  }
+  return run;
+}
+
+function unmaskedRenderer(gl: WebGLRenderingContext): string {
+  // Chromium still offers the unmasked name: it tells SwiftShader from a real GPU
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+}
+
+async function facts(backend: string): Promise<Facts> {
+  await use(backend);
+  const active = tf.getBackend();
+  const f: Facts = {
+    backend: active,
+    registered: Object.keys(tf.engine().registryFactory),
+    fusedKernels: [FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits]
+        .filter((k) => tf.getKernel(k, active) !== undefined),
+    crossOriginIsolated: self.crossOriginIsolated,
+    userAgent: navigator.userAgent,
+  };
+  if (active === 'wasm') {
+    const b = tf.backend() as unknown as WasmBackend;
+    const memory = b.wasm.wasmMemory ?? b.wasm.asm?.memory;
+    f.wasm = {
+      variant: loadedVariant(b),
+      sharedMemory: typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer,
+      simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
+      multithread: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean,
+      threads: getThreadsCount(),
+    };
+  }
+  if (active === 'webgl') {
+    f.webgl = {
+      version: tf.env().getNumber('WEBGL_VERSION'),
+      renderFloat32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+      maxTextureSize: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE'),
+      renderer: unmaskedRenderer((tf.backend() as MathBackendWebGL).gpgpu.gl),
+    };
+  }
+  return f;
+}
+
+/** What Node calls through page.evaluate. */
+export interface PageApi {
+  caseNames(): string[];
+  runTable(backend: string): Promise<TableRun>;
+  facts(backend: string): Promise<Facts>;
+  webglChecks(): Promise<WebGLChecks>;
+}
+
+const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks};
+(window as unknown as {fusedCE: PageApi}).fusedCE = api;
