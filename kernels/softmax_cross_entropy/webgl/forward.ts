@@ -8,7 +8,7 @@ import {inTexture, run, views, WebGLBackend} from '../../../backends/webgl/progr
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, rowShape,
   SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
 import {UNIFORMS} from './glsl.js';
-import {partialsInputs, partialsSize, partialsSource} from './partials_program.js';
+import {partialsInputs, partialsShape, partialsSource} from './partials_program.js';
 import {describe, Problem} from './problem.js';
 import {statsInputs, statsSize, statsSource} from './stats_program.js';
 
@@ -27,7 +27,7 @@ export function forwardPass(op: string, backend: WebGLBackend, inputs: SoftmaxCr
   inTexture(backend, logits);  // read texel by texel (glsl.ts)
   if (!v.ids) inTexture(backend, labels);
   // 1. row max and sum, and 2. the loss's sums, per tile
-  const partials = run(backend, partialsInputs(v), p.common, [partialsSize(v, p.N, p.tilesPerRow)], partialsSource(v),
+  const partials = run(backend, partialsInputs(v), p.common, partialsShape(v, p.N, p.tilesPerRow), partialsSource(v),
       UNIFORMS, p.uniforms);
   // ... combined per row, and over rows
   const stats = run(backend, statsInputs(v), [...p.common, partials], [statsSize(v, p.N)], statsSource(v), UNIFORMS,

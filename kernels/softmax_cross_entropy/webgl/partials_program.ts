@@ -14,7 +14,16 @@ import {commonInputs, header, partialValues, Variant} from './glsl.js';
 
 export const partialsInputs = (v: Variant) => commonInputs(v);
 
-export const partialsSize = (v: Variant, N: number, tilesPerRow: number) => partialValues(v) * N * tilesPerRow;
+/**
+ * The output's shape: the V·N·J values in rows of 64 (the tail of the last row unused). A CPU
+ * rasterizer such as SwiftShader shares a render among its threads by texture rows, so a long 1-D
+ * output (2 rows of 8192 at [256, 32000]) would leave cores idle; rows of 64 give it plenty.
+ */
+export function partialsShape(v: Variant, N: number, tilesPerRow: number): number[] {
+  const size = partialValues(v) * N * tilesPerRow;
+  return [Math.ceil(size / ROW), ROW];
+}
+const ROW = 64;
 
 export function partialsSource(v: Variant): string {
   return `${header(v)}
@@ -33,10 +42,10 @@ export function partialsSource(v: Variant): string {
       return bad ? NAN : stored(m * invTemp);
     }
 
-    // Σ exp(s_c − m) with m the tile's max as stored, in one pass: an online sum that rescales when
-    // the running max grows (exp(−|s − max|) is the one exp either way), in blocks of 32 so that
-    // rounding grows with 32 + C/32 rather than C.
-    float tileSumExp(int from, int n, float stored_m) {
+    // Σ exp(s_c − m), m the tile's max as stored, in one pass of its own: an online sum that rescales
+    // when the running max grows (exp(−|s − max|) is the one exp either way), in blocks of 32 so that
+    // rounding grows with 32 + C/32 rather than C. 0 for a tile of −∞ only; plane 0 flags NaN and +∞.
+    float tileSumExp(int from, int n) {
       float m = negInf();
       float total = 0.0;
       int width = logitsTexShape[1];
@@ -48,17 +57,17 @@ export function partialsSource(v: Variant): string {
         for (int k = b; k < e; k++) {
           float s = logitsAt(p) * invTemp;
           p = nextTexel(p, width);
-          if (s == negInf()) continue;  // probability 0 (and −∞ − −∞ would be NaN)
           float d = s - bm;
           float x = exp(-abs(d));
           bool up = d > 0.0;
-          part = up ? part * x + 1.0 : part + x;
-          bm = up ? s : bm;
+          bool skip = s == negInf();  // probability 0 (and −∞ − −∞ would be NaN)
+          part = skip ? part : up ? part * x + 1.0 : part + x;
+          bm = skip || !up ? bm : s;
         }
         if (bm > m) { total = total * exp(m - bm) + part; m = bm; }
         else if (bm != negInf()) total += part * exp(bm - m);
       }
-      return total * exp(m - stored_m);  // 1 unless m was rounded to float16 when stored
+      return m == negInf() ? 0.0 : total * exp(m - stored(m));  // 1 unless m is rounded to float16
     }
 
     // Σ a_c·(s_c − m) or, with weightedLogits false, Σ a_c, over classes [c0, c0 + n) of the row at
@@ -86,20 +95,22 @@ export function partialsSource(v: Variant): string {
     }
 
     void main() {
-      int t = getOutputCoords();
+      ivec2 rc = getOutputCoords();
+      int t = rc.x * ${ROW} + rc.y;
+      if (t >= ${partialValues(v)} * numRows * tilesPerRow) { setOutput(0.0); return; }  // the unused tail
       int tiles = numRows * tilesPerRow;
-      int v = t / tiles;
+      int v = quotient(t, tiles);
       int tile = t - v * tiles;
-      int i = tile / tilesPerRow;
+      int i = quotient(tile, tilesPerRow);
       int c0 = (tile - i * tilesPerRow) * chunkLen;
       int n = min(numClasses, c0 + chunkLen) - c0;
       int base = i * numClasses;
       if (ignored(i)) { setOutput(0.0); return; }  // never read
       if (v == 3) { setOutput(tileSpread(base, c0, n, 0.0, false)); return; }
       // 1. row max and sum (this tile's share)
+      if (v == 1) { setOutput(tileSumExp(base + c0, n)); return; }
       float m = tileMax(base + c0, n);
       if (v == 0) { setOutput(m); return; }
-      if (v == 1) { setOutput(m == negInf() ? 0.0 : tileSumExp(base + c0, n, m)); return; }
       // 2. loss (this tile's share)
       setOutput(tileSpread(base, c0, n, m, true));
     }

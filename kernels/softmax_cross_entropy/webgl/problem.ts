@@ -9,10 +9,12 @@ import {UNIFORMS, Variant} from './glsl.js';
 
 /**
  * Classes per tile of the partials program. A row of K classes is split into ceil(K / CHUNK) tiles
- * reduced in parallel (N = 8, K = 262 144 gives 2048 tiles, not 8 serial loops over 262 144), and the
- * stats program combines a row's tiles: its serial work is K / CHUNK per row.
+ * reduced in parallel (N = 8, K = 262 144 gives 4096 tiles, not 8 serial loops over 262 144), and the
+ * stats program combines a row's tiles: its serial work is K / CHUNK per row. On SwiftShader 256 to
+ * 1024 time alike at [256, 32000]; 512 keeps the stats program's serial sum over all tiles short
+ * (N·K / 512) for a real GPU, whose single threads are slow.
  */
-const CHUNK = 4096;
+const CHUNK = 512;
 
 /** float16 holds every integer up to 2^11 exactly, and no odd one above it. */
 const HALF_EXACT_INTEGER = 2048;
