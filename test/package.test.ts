@@ -84,3 +84,23 @@ test('require("tfjs-fused-cross-entropy/wasm") (CommonJS) does the same', () => 
   expect(backend).toBe('wasm');
   expect(loss).toBeCloseTo(Math.LN2, 6);
 });
+
+// Node has no WebGL: loading the subpath must still work and register the kernels (the browser suite
+// runs them); a bundler resolves it the same way
+const WEBGL_SCRIPT = (imports: string) => `${imports}
+  const names = ['FusedSoftmaxCrossEntropy', 'FusedSoftmaxCrossEntropyGrad', 'SoftmaxCrossEntropyWithLogits'];
+  console.log(JSON.stringify(names.map((n) => tf.getKernel(n, 'webgl') != null)));`;
+
+test('import "tfjs-fused-cross-entropy/webgl" (ESM) registers the three webgl kernels', () => {
+  const out = runNode(WEBGL_SCRIPT(`
+    import * as tf from '@tensorflow/tfjs-core';
+    import 'tfjs-fused-cross-entropy/webgl';`), 'module');
+  expect(JSON.parse(out)).toEqual([true, true, true]);
+});
+
+test('require("tfjs-fused-cross-entropy/webgl") (CommonJS) does the same', () => {
+  const out = runNode(WEBGL_SCRIPT(`
+    const tf = require('@tensorflow/tfjs-core');
+    require('tfjs-fused-cross-entropy/webgl');`), 'commonjs');
+  expect(JSON.parse(out)).toEqual([true, true, true]);
+});
