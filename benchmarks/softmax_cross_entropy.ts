@@ -3,17 +3,20 @@
  * labels), same logits, same class ids, side by side in one run, per backend. Median of `runs` timed
  * runs after warm-up; tf.profile's peakBytes and kernel count per step. A bandwidth floor is timed in
  * the same rotation: one copy of the logits (a typed-array copy on cpu, a copy inside the wasm heap on
- * wasm), and every row reports its time as a multiple of that copy.
+ * wasm, one unpacked copy program on webgl), and every row reports its time as a multiple of that copy.
+ * The same code runs in Node (cpu, wasm) and, bundled into a page, in headless Chromium (webgl):
+ * benchmarks/run.ts is the command line, benchmarks/browser.ts the page's host.
  *
- *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm]
+ *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm,webgl]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {ready, softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
 import '../dist/cjs/backends/wasm/register.js';
+import '../dist/cjs/backends/webgl/register.js';
 import {memoryOf, offsetOf, WasmBackend} from '../dist/cjs/backends/wasm/module.js';
 
-export const DEFAULT_SHAPES: Array<[number, number]> = [[64, 10], [512, 1000], [256, 32000]];
+export const DEFAULT_SHAPES: Array<[number, number]> = [[64, 10], [512, 1000], [256, 32000], [8, 262144]];
 
 export interface Row {
   backend: string;
@@ -45,11 +48,19 @@ function median(xs: number[]): number {
 // out of the backend (33 MB at [256,32000] on wasm) that is not part of the step
 const SYNCHRONOUS = new Set(['cpu', 'wasm']);
 
-/** One timed run: until the outputs are ready (GPU backends wait for their data), then freed. */
+/**
+ * One timed run: until the outputs are ready, then freed. A GPU backend runs its programs in order, so
+ * reading back one value of each output waits for the step and no more (reading a whole output would
+ * time a 33 MB download at [256,32000]).
+ */
 async function once(step: Step): Promise<number> {
   const t0 = performance.now();
   const out = step();
-  if (!SYNCHRONOUS.has(tf.getBackend())) await Promise.all(out.map((t) => t.data()));
+  if (!SYNCHRONOUS.has(tf.getBackend())) {
+    const probes = out.map((t) => tf.slice(tf.reshape(t, [-1]), 0, Math.min(1, t.size)));
+    await Promise.all(probes.map((t) => t.data()));
+    tf.dispose(probes);
+  }
   const ms = performance.now() - t0;
   tf.dispose(out);
   return ms;
@@ -84,6 +95,15 @@ async function profile(step: Step, inputBytes: number) {
  */
 function copyStep(logits: tf.Tensor): [() => tf.Tensor[], () => void] {
   const backend = tf.backend();
+  if (tf.getBackend() === 'webgl') {
+    // one program that reads each logit and writes it, both unpacked (tf.neg would first pack them)
+    const gl = backend as unknown as {runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: string): tf.TensorInfo};
+    const program = {variableNames: ['x'], outputShape: logits.shape, userCode: 'void main() { setOutput(getXAtOutCoords()); }'};
+    return [() => {
+      const out = gl.runWebGLProgram(program, [logits], 'float32');
+      return [tf.engine().makeTensorFromTensorInfo(out)];
+    }, () => {}];
+  }
   if (tf.getBackend() === 'wasm') {
     const wb = backend as unknown as WasmBackend & {wasm: {_malloc(n: number): number, _free(p: number): void}};
     const bytes = logits.size * 4;
@@ -107,17 +127,21 @@ async function benchShape(N: number, K: number, runs: number, seed: number): Pro
   const logits = tf.randomNormal([N, K], 0, 3, 'float32', seed);
   const ids = tf.randomUniformInt([N], 0, K, seed);
   const oneHot = tf.oneHot(ids, K).toFloat();
+  // Each method its own copy of the same values: a GPU backend uploads a tensor in the layout of the
+  // first program that reads it (packed for tfjs's ops, unpacked for ours), and keeps it so.
+  const values = await logits.data();
+  const z = [0, 1, 2].map(() => tf.tensor(values, [N, K], 'float32'));
   const methods: Array<[string, Step]> = [
     ['tf.losses.softmaxCrossEntropy (one-hot)', () => {
-      const {value, grad} = tf.valueAndGrad((z: tf.Tensor) => tf.losses.softmaxCrossEntropy(oneHot, z))(logits);
+      const {value, grad} = tf.valueAndGrad((x: tf.Tensor) => tf.losses.softmaxCrossEntropy(oneHot, x))(z[0]);
       return [value, grad];
     }],
     ['fused tf.valueAndGrad (class ids)', () => {
-      const {value, grad} = tf.valueAndGrad((z: tf.Tensor) => softmaxCrossEntropy(z, ids))(logits);
+      const {value, grad} = tf.valueAndGrad((x: tf.Tensor) => softmaxCrossEntropy(x, ids))(z[1]);
       return [value, grad];
     }],
     ['fused softmaxCrossEntropyWithGrad (class ids)', () => {
-      const {loss, grad} = softmaxCrossEntropyWithGrad(logits, ids);
+      const {loss, grad} = softmaxCrossEntropyWithGrad(z[2], ids);
       return [loss, grad];
     }],
   ];
@@ -134,7 +158,7 @@ async function benchShape(N: number, K: number, runs: number, seed: number): Pro
       peakRatio: p.peakBytes / (2 * gradBytes), vsCopy: medianMs / copyMs, copyMs});
   }
   for (const r of rows) r.speedup = rows[0].medianMs / r.medianMs;
-  tf.dispose([logits, ids, oneHot]);
+  tf.dispose([logits, ids, oneHot, ...z]);
   return rows;
 }
 
@@ -184,11 +208,4 @@ export function parseArgs(argv: string[]) {
   const runs = get('--runs') ? Number(get('--runs')) : undefined;
   const backends = get('--backends')?.split(',');
   return {shapes, runs, backends};
-}
-
-if (require.main === module) {
-  (async () => {
-    const rows = await runBenchmark({...parseArgs(process.argv.slice(2)), log: (l) => console.error(l)});
-    console.log(formatTable(rows));
-  })().catch((e) => { console.error(e); process.exit(1); });
 }

@@ -71,7 +71,15 @@ function ensureChromium() {
   return findChromium();
 }
 
-module.exports = {findChromium, ensureChromium};
+/** The flags every launch here uses (the browser suite and the benchmark). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',  // Chromium will not start as root (CI here) with its sandbox on
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  // no GPU here: WebGL (and WebGPU) run on SwiftShader, which Chromium only offers when asked
+  '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
+];
+
+module.exports = {findChromium, ensureChromium, CHROMIUM_ARGS};
 
 if (require.main === module) {
   try {

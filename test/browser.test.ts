@@ -22,14 +22,8 @@ import type {Results} from './parity_run';
 import {reference} from './reference';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const {findChromium} = require('../scripts/chromium.js') as {findChromium(): string};
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',  // Chromium will not start as root (CI here) with its sandbox on
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  // no GPU here: WebGL (and WebGPU, later) run on SwiftShader, which Chromium only offers when asked
-  '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-];
+const {findChromium, CHROMIUM_ARGS} = require('../scripts/chromium.js') as
+    {findChromium(): string, CHROMIUM_ARGS: string[]};
 
 interface Run {
   label: string;
