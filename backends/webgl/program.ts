@@ -17,16 +17,15 @@ export function flat(t: TensorInfo): TensorInfo {
 }
 
 /**
- * Runs one program with a float32 output of `outputShape`. Inputs are unpacked (one value per texel),
- * as every input made by our own programs is, so tfjs inserts no pack/unpack programs; the output
- * is unpacked too unless `packedOutput` (four values per texel, a 2×2 block of a 2-D output).
+ * Runs one program with a float32 output of `outputShape`. Inputs and output are unpacked (one value
+ * per texel), as every input made by our own programs is, so tfjs inserts no pack/unpack programs.
  * `enableShapeUniforms`: sizes of inputs and output are uniforms, so the cached compiled program is
  * reused across batch sizes (tfjs's flag for this defaults to off).
  */
 export function run(backend: WebGLBackend, variableNames: string[], inputs: TensorInfo[], outputShape: number[],
-    userCode: string, uniforms: Uniform[], values: number[], packedOutput = false): TensorInfo {
+    userCode: string, uniforms: Uniform[], values: number[]): TensorInfo {
   const program: GPGPUProgram = {
-    variableNames, outputShape, userCode, enableShapeUniforms: true, customUniforms: uniforms, packedOutput,
+    variableNames, outputShape, userCode, enableShapeUniforms: true, customUniforms: uniforms,
   };
   return backend.runWebGLProgram(program, inputs.map(flat), 'float32', values.map((v) => [v]));
 }

@@ -10,15 +10,15 @@ import {describe, Problem} from './problem.js';
 export interface Saved {lse: TensorInfo; lseLow: TensorInfo; targetMass: TensorInfo; denominator: TensorInfo;
   dy?: TensorInfo}
 
-/** 3. gradient: dlogits of logits' shape, a packed texture (gradient_program.ts). */
+/** 3. gradient: dlogits of logits' shape, in the texture layout tfjs gives the logits (gradient_program.ts). */
 export function gradientPass(backend: WebGLBackend, p: Problem, s: Saved): TensorInfo {
   const upstream = s.dy != null;
   const [logits, labels] = p.common;
   const inputs = [...p.common, s.lse, s.lseLow, s.targetMass, s.denominator, ...(upstream ? [s.dy as TensorInfo] : [])];
-  inTexture(backend, logits);  // read texel by texel (glsl.ts)
-  if (!p.variant.ids) inTexture(backend, labels);
+  // read texel by texel (glsl.ts)
+  for (const t of [logits, labels, s.lse, s.lseLow, s.targetMass]) inTexture(backend, t);
   const g = run(backend, gradientInputs(p.variant, upstream), inputs, [p.N, p.K], gradientSource(p.variant, upstream),
-      UNIFORMS, p.uniforms, true);
+      UNIFORMS, p.uniforms);
   return reshape(backend, g, logits.shape);
 }
 

@@ -25,7 +25,7 @@ export function forwardPass(op: string, backend: WebGLBackend, inputs: SoftmaxCr
   }
   const v = p.variant;
   inTexture(backend, logits);  // read texel by texel (glsl.ts)
-  if (!v.ids) inTexture(backend, labels);
+  inTexture(backend, labels);
   // 1. row max and sum, and 2. the loss's sums, per tile
   const partials = run(backend, partialsInputs(v), p.common, partialsShape(v, p.N, p.tilesPerRow), partialsSource(v),
       UNIFORMS, p.uniforms);

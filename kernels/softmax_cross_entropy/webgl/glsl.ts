@@ -47,13 +47,14 @@ export const partialValues = (v: Variant) => (v.spread ? 4 : 2);
  * coordinates with an integer division, which a CPU rasterizer such as SwiftShader runs lane by lane
  * (it made the reads 3× slower); walking a row needs one division at its start. The names used
  * (`<name>` the sampler, `<name>TexShape` and `offset<name>` uniforms) are the ones tfjs declares for
- * every input of a program with enableShapeUniforms; the host uploads these inputs as textures first,
- * so none arrives as a uniform array.
+ * every input of a program with enableShapeUniforms; the host uploads these inputs as textures first
+ * (programs' own outputs are textures already), so none arrives as a uniform array.
  */
 function directReads(name: string): string {
   return `
     ivec2 ${name}Texel(int index) {
       int f = index + offset${name};
+      if (${name}TexShape[0] == 1) return ivec2(f, 0);  // a one-row texture: most per-row inputs
       int r = quotient(f, ${name}TexShape[1]);
       return ivec2(f - r * ${name}TexShape[1], r);
     }
