@@ -11,7 +11,7 @@
 import {Browser, chromium} from 'playwright-core';
 import type {Variant} from '../backends/wasm/module';
 import {CPU, Tolerance, WASM, WEBGL_F16_TOLERANCE, WEBGL_TOLERANCE} from './backends';
-import {Bundle, bundlePage} from './browser/bundle';
+import {bundlePage} from './browser/bundle';
 import type {Facts, PageApi, TableRun} from './browser/page';
 import type {WebGLChecks} from './browser/webgl_checks';
 import {Server, serve} from './browser/server';
@@ -54,7 +54,6 @@ const RUN_LIMIT_MS = 5 * 60_000;
 
 let browser: Browser | undefined;
 let server: Server | undefined;
-let bundle: Bundle | undefined;
 /** Each run's outcome: what the page reported, or why the run failed (its tests fail with that). */
 const outcomes = new Map<string, Got | Error>();
 let checks: WebGLChecks | Error | undefined;
@@ -104,10 +103,8 @@ async function runInPage(run: Run): Promise<Got> {
 
 /** One line per run: the facts a reader needs to know what was tested. */
 function summary(version: string, executablePath: string): string {
-  const registers = (bundle as Bundle).registers;
   const reported = RUNS.map((r) => outcomes.get(r.label)).find((g): g is Got => g !== undefined && !(g instanceof Error));
-  const lines = [`Chromium ${version} (${executablePath}); the page bundles ` +
-      `${registers.length > 0 ? registers.join(', ') : 'no optional register file'}; tfjs backends in the page: ` +
+  const lines = [`Chromium ${version} (${executablePath}); tfjs backends in the page: ` +
       `${reported?.facts.registered.join(', ') ?? '?'}`];
   for (const run of RUNS) {
     const g = outcomes.get(run.label) as Got | Error;
@@ -138,8 +135,7 @@ function summary(version: string, executablePath: string): string {
 
 beforeAll(async () => {
   const executablePath = findChromium();  // throws, saying what to install, when there is none
-  bundle = await bundlePage();
-  server = await serve(bundle.code);
+  server = await serve((await bundlePage()).code);
   try {
     browser = await chromium.launch({executablePath, args: CHROMIUM_ARGS, timeout: 60_000});
   } catch (e) {

@@ -3,21 +3,12 @@
  * (not dist/): the page runs the very files Node's tests run, with no build step in between to go stale.
  */
 import {build, Plugin} from 'esbuild';
-import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/**
- * A backend's register file joins the page when it exists; without it, that backend runs the package's
- * composite fallback in the page (which the table then tests instead).
- */
-const OPTIONAL_REGISTERS = ['backends/webgl/register.ts'];
-
 export interface Bundle {
   code: string;
-  /** Which OPTIONAL_REGISTERS the bundle holds. */
-  registers: string[];
 }
 
 /**
@@ -41,11 +32,8 @@ const OWN_FILES_HAVE_SIDE_EFFECTS: Plugin = {
 
 /** `page`: the entry, relative to the package root (the benchmark bundles its own). */
 export async function bundlePage(page = 'test/browser/page.ts'): Promise<Bundle> {
-  const registers = OPTIONAL_REGISTERS.filter((f) => fs.existsSync(path.join(ROOT, f)));
-  // a generated entry: page.ts cannot import a file that may not exist yet and still type-check
-  const entry = [page, ...registers].map((f) => `import './${f}';`).join('\n');
   const result = await build({
-    stdin: {contents: entry, resolveDir: ROOT, sourcefile: 'browser_entry.ts', loader: 'ts'},
+    entryPoints: [path.join(ROOT, page)],
     bundle: true,
     platform: 'browser',  // takes the packages' "browser" fields: no fs, worker_threads, ... in the page
     format: 'iife',
@@ -54,5 +42,5 @@ export async function bundlePage(page = 'test/browser/page.ts'): Promise<Bundle>
     logLevel: 'silent',
     plugins: [OWN_FILES_HAVE_SIDE_EFFECTS],
   });
-  return {code: result.outputFiles[0].text, registers};
+  return {code: result.outputFiles[0].text};
 }

@@ -3,9 +3,6 @@
  * the TypeScript sources. It runs the parity table through the same parity_run.ts as Node, on whichever
  * backend Node asks for, and hands back plain numbers: the float64 reference and the comparison stay
  * in Node, so the browser's results meet exactly the checks Node's own results meet.
- *
- * The bundler adds backends/webgl/register.ts when it exists (test/browser/bundle.ts); without it, webgl
- * runs the package's composite fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -15,6 +12,7 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, ready, SoftmaxCrossEntropyWithLogits} from '../../index';
 import '../../backends/cpu/register';
 import '../../backends/wasm/register';
+import '../../backends/webgl/register';
 import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
 import {CASES} from '../cases';
 import {Results, runCase} from '../parity_run';

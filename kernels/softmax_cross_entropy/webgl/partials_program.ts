@@ -116,5 +116,3 @@ export function partialsSource(v: Variant): string {
     }
   `;
 }
-
-export {partialValues};

@@ -11,7 +11,7 @@
  * hi + lo (hi = lse as stored), so the gradient's exp(s − hi − lo) keeps the bits hi loses at |lse| ~ 1e4.
  * The reduced loss and D are sums over rows, done serially by one texel each (N·J partials read).
  */
-import {commonInputs, header, partialValues, Variant} from './glsl.js';
+import {commonInputs, header, Variant} from './glsl.js';
 
 export const statsInputs = (v: Variant) => [...commonInputs(v), 'partials'];
 
@@ -97,5 +97,3 @@ export function statsSource(v: Variant): string {
     }
   `;
 }
-
-export {partialValues};
