@@ -114,6 +114,10 @@ export const CASES: Case[] = [
     ids: [[0, 2700]]},
   {name: '−∞ over the first 2500 classes probs smoothing', shape: [2, 3000], labels: 'probs', masked: [[1, 0, 2500]],
     options: {labelSmoothing: 0.1, reduction: 'none'}},
+  // a NaN whose only neighbours are −∞: a tile of such a row (webgl reduces 512 classes per tile) must
+  // still make the row NaN
+  {name: 'NaN among −∞ ids none', shape: [2, 3000], labels: 'ids', options: {reduction: 'none'},
+    masked: [[0, 0, 100], [0, 101, 2500]], logits: [[0, 100, NaN]], ids: [[0, 2700]]},
   {name: 'random [64,1000] ids smoothing', shape: [64, 1000], labels: 'ids', options: {labelSmoothing: 0.05}},
   // the gradient (A + 2λ·lse)·p_c − a_c as a difference of nearly equal terms, far smaller than they are:
   // p_y ≈ 1 at a confident target, or labels equal to the model's own softmax. A float64 backend must

@@ -38,8 +38,8 @@ export interface Variant {
 /** The program inputs that precede a program's own: logits, labels, and class weights if given. */
 export const commonInputs = (v: Variant) => ['logits', 'labels', ...(v.weighted ? ['weights'] : [])];
 
-/** Values per tile written by the partials program: m and S, plus A and B when `spread`. */
-export const partialValues = (v: Variant) => (v.spread ? 4 : 2);
+/** Values per tile written by the partials program: its log-sum-exp, or m, S, B and A when `spread`. */
+export const partialValues = (v: Variant) => (v.spread ? 4 : 1);
 
 /**
  * GLSL that reads an [N, K] input (logits, probability labels) straight from its texture, where

@@ -1,6 +1,8 @@
 /**
  * Program 1 of the forward pass: per-tile partial sums. Tile (i, j) is classes [j·C, (j+1)·C) of row
- * i; the output holds V planes of N·J values, plane v at [v·N·J + i·J + j]:
+ * i; the output holds V planes of N·J values, plane v at [v·N·J + i·J + j]. Without spread terms
+ * (class ids, no smoothing: the common case) one plane, the tile's log-sum-exp log Σ_c exp(s_c), in one
+ * pass over the tile. With them:
  *
  *   v = 0  m = max_c s_c                  (NaN if the tile has a NaN or +∞ logit)
  *   v = 1  S = Σ_c exp(s_c − m)           (0 for a tile of −∞ only)
@@ -42,12 +44,14 @@ export function partialsSource(v: Variant): string {
       return bad ? NAN : stored(m * invTemp);
     }
 
-    // Σ exp(s_c − m), m the tile's max as stored, in one pass of its own: an online sum that rescales
-    // when the running max grows (exp(−|s − max|) is the one exp either way), in blocks of 32 so that
-    // rounding grows with 32 + C/32 rather than C. 0 for a tile of −∞ only; plane 0 flags NaN and +∞.
-    float tileSumExp(int from, int n) {
-      float m = negInf();
-      float total = 0.0;
+    // The tile's max m and Σ exp(s_c − m) in one pass: an online sum that rescales when the running
+    // max grows (exp(−|s − max|) is the one exp either way), in blocks of 32 so that rounding grows with
+    // 32 + C/32 rather than C. total 0 for a tile of −∞ only; m NaN when the tile has a NaN or +∞
+    // (tested on the bits, as NaN arithmetic can vanish: a NaN among −∞ would leave m = −∞).
+    void tileOnline(int from, int n, out float m, out float total) {
+      m = negInf();
+      total = 0.0;
+      bool bad = false;
       int width = logitsTexShape[1];
       ivec2 p = logitsTexel(from);
       for (int b = 0; b < n; b += 32) {
@@ -55,8 +59,10 @@ export function partialsSource(v: Variant): string {
         float part = 0.0;
         int e = min(b + 32, n);
         for (int k = b; k < e; k++) {
-          float s = logitsAt(p) * invTemp;
+          float z = logitsAt(p);
           p = nextTexel(p, width);
+          bad = bad || poisons(z);
+          float s = z * invTemp;
           float d = s - bm;
           float x = exp(-abs(d));
           bool up = d > 0.0;
@@ -67,7 +73,24 @@ export function partialsSource(v: Variant): string {
         if (bm > m) { total = total * exp(m - bm) + part; m = bm; }
         else if (bm != negInf()) total += part * exp(bm - m);
       }
-      return m == negInf() ? 0.0 : total * exp(m - stored(m));  // 1 unless m is rounded to float16
+      if (bad) m = NAN;
+    }
+
+    // plane 1 with spread terms: Σ exp(s_c − m), m as plane 0 stores it (the same max; rounded to
+    // float16 when textures are half floats, hence the rescaling)
+    float tileSumExp(int from, int n) {
+      float m, total;
+      tileOnline(from, n, m, total);
+      return m == negInf() ? 0.0 : total * exp(m - stored(m));
+    }
+
+    // plane 0 without spread terms, the only one: the tile's log-sum-exp m + log S (−∞ for a tile of
+    // −∞ only, NaN or +∞ as the tile's NaN or +∞ make it). Stored in one float32, it is off by half an
+    // ulp of itself, the error that s = z/T already has at the row's largest logits.
+    float tileLse(int from, int n) {
+      float m, total;
+      tileOnline(from, n, m, total);
+      return m == negInf() ? m : stored(m + log(total));  // NaN stays NaN
     }
 
     // Σ a_c·(s_c − m) or, with weightedLogits false, Σ a_c, over classes [c0, c0 + n) of the row at
@@ -108,6 +131,7 @@ export function partialsSource(v: Variant): string {
       if (ignored(i)) { setOutput(0.0); return; }  // never read
       if (v == 3) { setOutput(tileSpread(base, c0, n, 0.0, false)); return; }
       // 1. row max and sum (this tile's share)
+      ${v.spread ? '' : 'setOutput(tileLse(base + c0, n)); return;  // the only plane'}
       if (v == 1) { setOutput(tileSumExp(base + c0, n)); return; }
       float m = tileMax(base + c0, n);
       if (v == 0) { setOutput(m); return; }

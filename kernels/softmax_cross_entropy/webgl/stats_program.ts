@@ -4,7 +4,8 @@
  *
  *   [loss: N values for 'none', else 1] [lse hi: N] [lse lo: N] [target mass A: N] [D: 1]
  *
- * Per row, with M = max_j m_j and L = log Σ_j S_j·exp(m_j − M), so lse = M + L:
+ * Per row, with M = max_j m_j and L = log Σ_j S_j·exp(m_j − M), so lse = M + L (without spread
+ * terms the tiles give their log-sum-exp: m_j = lse_j, S_j = 1):
  *   ℓ = Σ_c a_c·(lse − s_c) + λ·lse² = Σ_j [A_j·((M − m_j) + L) − B_j] + a_y·((M − s_y) + L) + λ·lse²
  * (the last a_y term for class ids: (1 − ε)·w_y). Every term is ≥ 0 and small differences such as
  * M − m_j are taken before anything large is added, so no cancellation. lse is saved as a float32 pair
@@ -31,19 +32,20 @@ export function statsSource(v: Variant): string {
     Row rowStats(int i) {
       if (ignored(i)) return Row(0.0, 0.0, 0.0, 0.0);
       if (invalid(i)) return Row(NAN, NAN, NAN, NAN);
-      // 1. row max and sum
+      // 1. row max and sum: from each tile's max m and S (spread) or log-sum-exp (M is then the
+      // largest of those, and each tile's S is 1)
       float M = negInf();
       bool bad = false;
       for (int j = 0; j < tilesPerRow; j++) {
         float m = ${plane(0)};
-        bad = bad || isNaN(m);
+        bad = bad || isNaN(m) || m == -negInf();
         M = max(M, m);
       }
       if (bad || M == negInf()) return Row(NAN, NAN, NAN, NAN);  // NaN or +∞ in the row, or all −∞
       float S = 0.0;
       for (int j = 0; j < tilesPerRow; j++) {
         float m = ${plane(0)};
-        if (m != negInf()) S += ${plane(1)} * exp(m - M);
+        if (m != negInf()) S += ${v.spread ? plane(1) : '1.0'} * exp(m - M);
       }
       float L = log(S);
       float hi = stored(M + L);
