@@ -15,8 +15,8 @@ export function gradientPass(backend: WebGLBackend, p: Problem, s: Saved): Tenso
   const upstream = s.dy != null;
   const [logits, labels] = p.common;
   const inputs = [...p.common, s.lse, s.lseLow, s.targetMass, s.denominator, ...(upstream ? [s.dy as TensorInfo] : [])];
-  // read texel by texel (glsl.ts)
-  for (const t of [logits, labels, s.lse, s.lseLow, s.targetMass]) inTexture(backend, t);
+  inTexture(backend, logits);  // read texel by texel (glsl.ts), as probability labels are
+  if (!p.variant.ids) inTexture(backend, labels);
   const g = run(backend, gradientInputs(p.variant, upstream), inputs, [p.N, p.K], gradientSource(p.variant, upstream),
       UNIFORMS, p.uniforms);
   return reshape(backend, g, logits.shape);

@@ -24,8 +24,8 @@ export function forwardPass(op: string, backend: WebGLBackend, inputs: SoftmaxCr
     return {outputs: [zeros(ls), zeros(rs), zeros(rs), zeros([]), zeros(rs)], problem: p};
   }
   const v = p.variant;
-  inTexture(backend, logits);  // read texel by texel (glsl.ts)
-  inTexture(backend, labels);
+  inTexture(backend, logits);  // read texel by texel (glsl.ts), as probability labels are
+  if (!v.ids) inTexture(backend, labels);
   // 1. row max and sum, and 2. the loss's sums, per tile
   const partials = run(backend, partialsInputs(v), p.common, partialsShape(v, p.N, p.tilesPerRow), partialsSource(v),
       UNIFORMS, p.uniforms);
