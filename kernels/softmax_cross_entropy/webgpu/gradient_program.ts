@@ -1,0 +1,93 @@
+/**
+ * The backward program: one dispatch, no reduction over a row (the forward saved lse as hi + lo, the
+ * target mass A and D):
+ *
+ *   ∂L/∂z_c = dy_i·(1/T)·[(A + 2λ·lse)·p_c − a_c],   p_c = exp((s_c − hi) − lo)
+ *
+ * with dy_i = dy[i] ('none'), dy ('sum') or dy / D ('mean', 0 when D = 0). Ignored rows and rows whose
+ * dy_i is 0 get 0; a −∞ logit gets 0; a row whose lse is NaN (NaN or +∞ in it, all −∞, or an invalid
+ * class id) gets NaN. Rows are laid out as in the row program (wgsl.ts); a long row is also split into
+ * column tiles (problem.ts), as nothing here needs the whole row.
+ *
+ * Class ids without smoothing need no class weights: a_c is then A at the target and 0 elsewhere
+ * (A = w_y). Only smoothing and probabilities read w_c, so only they bind the weights.
+ */
+import type {Bound, Access} from '../../../backends/webgpu/program.js';
+import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
+
+/**
+ * Where dy_i comes from: per row ('none'), one value ('sum'), one value over D ('mean'), or `folded`:
+ * dy / D computed beforehand into one value (reduce_program.ts), when binding D and dy both would pass
+ * the device's storage buffer limit.
+ */
+export type DySource = 'none' | 'sum' | 'mean' | 'folded';
+
+/** The variant the gradient reads: weights only with spread terms. */
+export const gradientVariant = (v: Variant): Variant => ({...v, weighted: v.weighted && v.spread});
+
+/** Bindings: gradient, the common inputs, lse, lseLow, mass, D (mean), dy (absent: dy = 1, loss-and-grad). */
+export function gradientBindings(v: Variant, dy: DySource | null): Binding[] {
+  const read = (name: string): Binding => ({name, access: 'read' as Access, type: 'f32'});
+  return [
+    {name: 'grad', access: 'read_write', type: 'f32'},
+    ...commonBindings(gradientVariant(v)),
+    read('lse'), read('lseLow'), read('mass'),
+    ...(dy === 'mean' ? [read('den')] : []),
+    ...(dy !== null ? [read('dy')] : []),
+  ];
+}
+
+export const gradientKey = (v: Variant, dy: DySource | null) => `fusedCE-gradient-${variantKey(gradientVariant(v))}-${dy}`;
+
+export function gradientBound(bindings: Binding[], tensors: Record<string, Bound['tensor']>): Bound[] {
+  return bindings.map((b) => ({tensor: tensors[b.name], access: b.access}));
+}
+
+export function gradientSource(v: Variant, dy: DySource | null): string {
+  const gv = gradientVariant(v);
+  const dyRow = dy === null ? '1.0'
+    : dy === 'none' ? 'dy[row]'
+    : dy === 'mean' ? 'select(dy[0] / den[0], 0.0, den[0] == 0.0)'  // every row ignored: 0, never NaN
+    : 'dy[0]';
+  const target = v.ids ? (v.spread ? 'select(0.0, targetCoef(y), c == y)' : 'select(0.0, am, c == y)') : '0.0';
+  return `${declarations(gradientBindings(v, dy))}
+${helpers(gv)}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let id = ${GROUP_INDEX};
+  if (id >= u.groups) { return; }
+  let tile = id % u.tiles;
+  let g = id / u.tiles;
+  let lanes = 1u << u.shift;
+  let lane = i32(lid & (lanes - 1u));
+  let row = i32(g * (WG >> u.shift) + (lid >> u.shift));
+  if (row >= u.numRows) { return; }
+  let K = u.numClasses;
+  let base = row * K;
+  let c0 = i32(tile) * u.tileLen;
+  let c1 = min(K, c0 + u.tileLen);
+  let dyRow = ${dyRow};
+  let hi = lse[row];
+  let lo = lseLow[row];
+  let am = mass[row];
+  let zero = ignored(row) || dyRow == 0.0;
+  let poisoned = isNaN(hi);  // NaN or +∞ in the row, all −∞, or an invalid class id
+  let y = ${v.ids ? 'classId(row)' : '0'};
+  let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
+  let scale = dyRow * u.invTemp;
+  for (var c = c0 + lane; c < c1; c = c + i32(lanes)) {
+    var out = 0.0;
+    if (!zero) {
+      let s = logits[base + c] * u.invTemp;
+      if (poisoned) { out = nan(); }
+      else if (!isNegInf(s)) {  // an impossible class: probability 0, gradient 0
+        let p = exp((s - hi) - lo);
+        let a = ${target}${v.spread ? ' + spreadCoef(c, base + c)' : ''};
+        out = scale * (coef * p - a);
+      }
+    }
+    grad[base + c] = out;
+  }
+}
+`;
+}

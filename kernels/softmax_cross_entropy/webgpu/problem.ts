@@ -1,0 +1,75 @@
+/**
+ * The WebGPU kernels' view of one call: sizes, the workgroup layout chosen by K, the program variant
+ * and the uniform values (wgsl.ts UNIFORMS).
+ */
+import {TensorInfo, util} from '@tensorflow/tfjs-core';
+import {grid, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
+import type {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
+import {UNIFORMS, Variant} from './wgsl.js';
+
+/**
+ * Classes per thread aimed at when choosing the threads per row L: about 16 per thread for short rows,
+ * so K = 10 takes one thread per row (256 rows per workgroup: N = 65 536 is 256 workgroups) and
+ * K = 1000 takes 64 (4 rows per workgroup). From K = 2048 on a row has the whole workgroup.
+ */
+const CLASSES_PER_THREAD = 16;
+
+/**
+ * Classes per workgroup in the gradient program for rows longer than this: its rows need no reduction,
+ * so a long row is split into column tiles that run in parallel (K = 262 144 with N = 8 is 512
+ * workgroups, not 8).
+ */
+const GRADIENT_TILE = WORKGROUP_SIZE * 16;
+
+export interface Layout {
+  /** log2 of the threads per row. */
+  shift: number;
+  /** Rows per workgroup (256 >> shift) and workgroups over all rows. */
+  rowsPerGroup: number;
+  groups: number;
+  /** Gradient program: column tiles per row group and their length. */
+  tiles: number;
+  tileLen: number;
+}
+
+export interface Problem {
+  N: number;
+  K: number;
+  layout: Layout;
+  variant: Variant;
+  /** The logits, labels, and class weights if the variant reads them (wgsl.ts commonBindings). */
+  common: TensorInfo[];
+  attrs: SoftmaxCrossEntropyAttrs;
+}
+
+export function layoutFor(N: number, K: number): Layout {
+  const perRow = Math.min(WORKGROUP_SIZE, Math.max(1, Math.ceil(K / CLASSES_PER_THREAD)));
+  const shift = Math.ceil(Math.log2(perRow));
+  const rowsPerGroup = WORKGROUP_SIZE >> shift;
+  const tiles = shift === Math.log2(WORKGROUP_SIZE) && K > GRADIENT_TILE ? Math.ceil(K / GRADIENT_TILE) : 1;
+  return {shift, rowsPerGroup, groups: Math.ceil(N / rowsPerGroup), tiles, tileLen: tiles > 1 ? GRADIENT_TILE : K};
+}
+
+export function describe(inputs: SoftmaxCrossEntropyInputs, attrs: SoftmaxCrossEntropyAttrs): Problem {
+  const {logits, labels} = inputs;
+  const K = logits.shape[logits.shape.length - 1];
+  const N = K === 0 ? 0 : util.sizeFromShape(logits.shape) / K;
+  const ids = labels.dtype === 'int32';
+  const variant: Variant = {
+    ids, weighted: attrs.classWeighted !== false, spread: !ids || attrs.labelSmoothing > 0,
+    zLoss: attrs.zLoss > 0, reduction: attrs.reduction,
+  };
+  const common = [logits, labels, ...(variant.weighted ? [inputs.classWeights] : [])];
+  return {N, K, layout: layoutFor(N, K), variant, common, attrs};
+}
+
+/** Uniform values for a dispatch of `workgroups` workgroups (the grid comes from program.ts grid()). */
+export function uniformValues(p: Problem, workgroups: number): number[] {
+  const {N, K, layout, attrs} = p;
+  const values: Record<string, number> = {
+    numRows: N, numClasses: K, shift: layout.shift, groups: workgroups, groupsX: grid(workgroups)[0],
+    tiles: layout.tiles, tileLen: layout.tileLen, smoothing: attrs.labelSmoothing, invTemp: 1 / attrs.temperature,
+    zLossCoef: attrs.zLoss, ignoreId: attrs.ignoreIndex,
+  };
+  return UNIFORMS.map((u) => values[u.name]);
+}

@@ -1,0 +1,287 @@
+/**
+ * The row program: the forward kernel in one dispatch, and loss-and-grad in one dispatch. Each row's
+ * threads (wgsl.ts layout) make the row's passes over its logits:
+ *
+ *   1. max and sum: an online pass, M = max_c s_c and S = Σ_c exp(s_c − M), L = log S, lse = M + L,
+ *      saved as the float32 pair hi = M + L, lo = (M − hi) + L;
+ *   2. loss (spread terms only: smoothing or probabilities): A' = Σ_c a'_c and B = Σ_c a'_c·(s_c − M) ≤ 0
+ *      over the spread coefficients a'_c, so ℓ = A'·L − B + a_y·((M − s_y) + L) + λ·lse², every term ≥ 0
+ *      (no cancellation); a_y = (1 − ε)·w_y is the class-id target, read at one logit;
+ *   3. gradient (loss-and-grad only): (1/T)·dy·[(A + 2λ·lse)·p_c − a_c] with p_c = exp((s_c − hi) − lo).
+ *
+ * Sums over rows (the reduced loss; the denominator D) need every workgroup's rows. WebGPU has no
+ * barrier across workgroups, so the last workgroup to finish does them: each workgroup publishes its
+ * partial loss with an atomic store and then counts itself with atomicAdd on a counter; the one that
+ * counts last adds the published partials in workgroup order (the same order every run, so the same
+ * bits). The forward's counter is its denominator output itself (uploaded as 0, then overwritten with D).
+ * Loss-and-grad's gradient needs D before it is written, so there each workgroup sums D itself: N
+ * label reads per workgroup, cheap next to its rows' K logits each (the 'mean' of class ids only).
+ */
+import type {Bound} from '../../../backends/webgpu/program.js';
+import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
+
+export type RowsMode = 'forward' | 'lossAndGrad';
+
+/**
+ * Bindings. forward: loss (per row for 'none' or when `rowLosses`, else one value), lse, lseLow,
+ * denominator (the counter), mass, then the common inputs, then the partials when the loss is reduced
+ * here. lossAndGrad: gradient, loss, the common inputs, and for a reduced loss a scratch [counter,
+ * partial per workgroup].
+ */
+export function rowsBindings(v: Variant, mode: RowsMode, rowLosses: boolean): Binding[] {
+  const reduced = v.reduction !== 'none' && !rowLosses;
+  if (mode === 'forward') {
+    return [
+      {name: 'loss', access: 'read_write', type: 'f32'},
+      {name: 'lse', access: 'read_write', type: 'f32'},
+      {name: 'lseLow', access: 'read_write', type: 'f32'},
+      {name: 'den', access: 'read_write', type: 'atomic<u32>'},
+      {name: 'mass', access: 'read_write', type: 'f32'},
+      ...commonBindings(v),
+      ...(reduced ? [{name: 'partials', access: 'read_write' as const, type: 'atomic<u32>' as const}] : []),
+    ];
+  }
+  return [
+    {name: 'grad', access: 'read_write', type: 'f32'},
+    {name: 'loss', access: 'read_write', type: 'f32'},
+    ...commonBindings(v),
+    ...(reduced ? [{name: 'partials', access: 'read_write' as const, type: 'atomic<u32>' as const}] : []),
+  ];
+}
+
+export const rowsKey = (v: Variant, mode: RowsMode, rowLosses: boolean) =>
+  `fusedCE-rows-${mode}-${variantKey(v)}${rowLosses ? '-rowlosses' : ''}`;
+
+/** Tensors in binding order for rowsBindings. */
+export function rowsBound(bindings: Binding[], tensors: Record<string, Bound['tensor']>): Bound[] {
+  return bindings.map((b) => ({tensor: tensors[b.name], access: b.access}));
+}
+
+export function rowsSource(v: Variant, mode: RowsMode, rowLosses: boolean): string {
+  const grad = mode === 'lossAndGrad';
+  const reduced = v.reduction !== 'none' && !rowLosses;
+  const perRowLoss = !reduced;
+  // the cross-workgroup step: the forward always (D), loss-and-grad for a reduced loss
+  const last = !grad || reduced;
+  const counter = grad ? '&partials[0]' : '&den[0]';
+  const partialAt = grad ? '1u + g' : 'g';
+  // loss-and-grad's row weight dy: 1, or 1/D for the mean (D summed by this workgroup)
+  const meanGrad = grad && v.reduction === 'mean';
+  return `${declarations(rowsBindings(v, mode, rowLosses))}
+${helpers(v)}
+var<workgroup> redM: array<f32, WG>;
+var<workgroup> redS: array<f32, WG>;
+var<workgroup> redB: array<f32, WG>;
+var<workgroup> redA: array<f32, WG>;
+var<workgroup> redFlag: array<u32, WG>;
+var<workgroup> redInf: array<u32, WG>;  // pass 2's flags: redFlag may still be read by the row's lanes
+var<workgroup> rowLoss: array<f32, WG>;
+var<workgroup> lastFlag: u32;
+
+// merges (m2, s2) into (m, s): two partial max-and-sums of exp(x − max); a sum of 0 has max −∞
+fn merge(m: ptr<function, f32>, s: ptr<function, f32>, m2: f32, s2: f32) {
+  if (isNegInf(m2)) { return; }
+  if (isNegInf(*m)) { *m = m2; *s = s2; return; }
+  if (m2 > *m) { *s = *s * exp(*m - m2) + s2; *m = m2; }
+  else { *s = *s + s2 * exp(m2 - *m); }
+}
+
+// Σ over the workgroup's 256 values in redS (left at redS[0]); every thread must call it
+fn sumAll(lid: u32) {
+  for (var stride = WG >> 1u; stride > 0u; stride = stride >> 1u) {
+    workgroupBarrier();
+    if (lid < stride) { redS[lid] = redS[lid] + redS[lid + stride]; }
+  }
+  workgroupBarrier();
+}
+
+${meanGrad || !grad ? `// D of the 'mean': Σ w_y over counted rows for class ids, N for probabilities; all threads call it
+fn denominator(lid: u32) -> f32 {
+  ${v.ids ? `var d = 0.0;
+  for (var i = i32(lid); i < u.numRows; i = i + i32(WG)) {
+    if (!ignored(i) && !invalid(i)) { d = d + weight(labels[i]); }
+  }
+  workgroupBarrier();
+  redS[lid] = d;
+  sumAll(lid);
+  let total = redS[0];
+  workgroupBarrier();
+  return total;` : 'return f32(u.numRows);'}
+}` : ''}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = ${GROUP_INDEX};
+  if (g >= u.groups) { return; }  // the grid's tail (the same for the whole workgroup)
+  let lanes = 1u << u.shift;
+  let lane = i32(lid & (lanes - 1u));
+  let lanesI = i32(lanes);
+  let r = lid >> u.shift;
+  let head = r << u.shift;  // the row's first thread: where its reductions end
+  let row = i32(g * (WG >> u.shift) + r);
+  let K = u.numClasses;
+  let base = row * K;
+  let exists = row < u.numRows;
+  let skip = !exists || ignored(row);  // ignored rows: all zeros
+  let bad = exists && !skip && invalid(row);
+
+  // 1. row max and sum, this thread's share: an online pass in blocks of 32 classes (rounding grows
+  // with 32 + n/32 rather than n), exp(−|s − max|) the one exp per class
+  var m = negInf();
+  var total = 0.0;
+  var flags = 0u;  // 1: a NaN or +∞ logit
+  if (!skip && !bad) {
+    var c = lane;
+    loop {
+      if (c >= K) { break; }
+      var bm = negInf();
+      var part = 0.0;
+      for (var k = 0; k < 32 && c < K; k = k + 1) {
+        let z = logits[base + c];
+        c = c + lanesI;
+        if (poisons(z)) { flags = 1u; }
+        let s = z * u.invTemp;
+        if (!isNegInf(s)) {  // probability 0 (and −∞ − −∞ would be NaN)
+          let d = s - bm;
+          let x = exp(-abs(d));
+          let up = d > 0.0;
+          part = select(part + x, part * x + 1.0, up);
+          bm = select(bm, s, up);
+        }
+      }
+      merge(&m, &total, bm, part);
+    }
+  }
+  redM[lid] = m;
+  redS[lid] = total;
+  redFlag[lid] = flags;
+  for (var stride = lanes >> 1u; stride > 0u; stride = stride >> 1u) {
+    workgroupBarrier();
+    if ((lid & (lanes - 1u)) < stride) {
+      var m1 = redM[lid];
+      var s1 = redS[lid];
+      merge(&m1, &s1, redM[lid + stride], redS[lid + stride]);
+      redM[lid] = m1;
+      redS[lid] = s1;
+      redFlag[lid] = redFlag[lid] | redFlag[lid + stride];
+    }
+  }
+  workgroupBarrier();
+  let M = redM[head];
+  let L = log(redS[head]);
+  // NaN or +∞ in the row, all −∞, or an invalid class id: a NaN row
+  let poisoned = bad || (!skip && (redFlag[head] != 0u || isNegInf(M)));
+  let live = !skip && !poisoned;
+  let hi = M + L;
+  let lo = (M - hi) + L;  // what hi lost; exact when |M| ≥ |L|, where it matters
+
+  // 2. loss: spread terms over the row, then the class-id target at one logit
+  var ell = 0.0;   // the row's loss
+  var am = 0.0;    // its target mass A
+  ${v.spread ? `var B = 0.0;
+  var A = 0.0;
+  var infinite = 0u;  // a_c > 0 at a −∞ logit: the loss is +∞
+  if (live) {
+    var c = lane;
+    loop {
+      if (c >= K) { break; }
+      var pb = 0.0;
+      var pa = 0.0;
+      for (var k = 0; k < 32 && c < K; k = k + 1) {
+        let a = spreadCoef(c, base + c);
+        if (a != 0.0) {
+          let s = logits[base + c] * u.invTemp;
+          if (isNegInf(s)) { infinite = 1u; } else { pb = pb + a * (s - M); }
+        }
+        pa = pa + a;
+        c = c + lanesI;
+      }
+      B = B + pb;
+      A = A + pa;
+    }
+  }
+  redB[lid] = B;
+  redA[lid] = A;
+  redInf[lid] = infinite;
+  for (var stride = lanes >> 1u; stride > 0u; stride = stride >> 1u) {
+    workgroupBarrier();
+    if ((lid & (lanes - 1u)) < stride) {
+      redB[lid] = redB[lid] + redB[lid + stride];
+      redA[lid] = redA[lid] + redA[lid + stride];
+      redInf[lid] = redInf[lid] | redInf[lid + stride];
+    }
+  }
+  workgroupBarrier();
+  am = redA[head];
+  ell = am * L - redB[head];
+  let spreadInfinite = redInf[head] != 0u;` : 'let spreadInfinite = false;'}
+  ${v.ids ? `var y = 0;
+  var ty = 0.0;  // a_y, the class-id target's coefficient
+  if (live) { y = classId(row); ty = targetCoef(y); }
+  var targetInfinite = false;
+  if (ty != 0.0) {
+    let sy = logits[base + y] * u.invTemp;
+    if (isNegInf(sy)) { targetInfinite = true; } else { ell = ell + ty * ((M - sy) + L); }
+  }
+  am = am + ty;` : 'let targetInfinite = false;'}
+  if (spreadInfinite || targetInfinite) { ell = posInf(); }
+  ${v.zLoss ? 'ell = ell + u.zLossCoef * (hi + lo) * (hi + lo);' : ''}
+  if (!live) {
+    ell = select(0.0, nan(), poisoned);
+    am = ell;
+  }
+  let rowHi = select(select(hi, nan(), poisoned), 0.0, skip);
+  let rowLo = select(select(lo, nan(), poisoned), 0.0, skip);
+  ${grad ? '' : `if (exists && lane == 0) {
+    lse[row] = rowHi;
+    lseLow[row] = rowLo;
+    mass[row] = am;
+  }`}
+  ${perRowLoss ? 'if (exists && lane == 0) { loss[row] = ell; }' : ''}
+  if (lane == 0) { rowLoss[r] = select(0.0, ell, exists); }
+
+  ${grad ? `// 3. gradient of the row
+  ${meanGrad ? `let D = denominator(lid);
+  let dyRow = select(1.0 / D, 0.0, D == 0.0);  // every row ignored: 0, never NaN` : 'let dyRow = 1.0;'}
+  if (exists) {
+    let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
+    let scale = dyRow * u.invTemp;
+    for (var c = lane; c < K; c = c + lanesI) {
+      var out = 0.0;
+      if (poisoned) { out = nan(); }
+      else if (!skip && dyRow != 0.0) {
+        let s = logits[base + c] * u.invTemp;
+        if (!isNegInf(s)) {  // an impossible class: probability 0, gradient 0
+          let p = exp((s - hi) - lo);
+          let a = ${v.ids ? 'select(0.0, ty, c == y)' : '0.0'}${v.spread ? ' + spreadCoef(c, base + c)' : ''};
+          out = scale * (coef * p - a);
+        }
+      }
+      grad[base + c] = out;
+    }
+  }` : ''}
+
+  ${last ? `// the sums over rows, by the workgroup that finishes last
+  ${reduced ? `workgroupBarrier();
+  if (lid == 0u) {
+    var part = 0.0;
+    for (var k = 0u; k < (WG >> u.shift); k = k + 1u) { part = part + rowLoss[k]; }
+    atomicStore(&partials[${partialAt}], bitcast<u32>(part));
+  }` : ''}
+  storageBarrier();
+  if (lid == 0u) { lastFlag = select(0u, 1u, atomicAdd(${counter}, 1u) == u.groups - 1u); }
+  if (workgroupUniformLoad(&lastFlag) == 0u) { return; }
+  ${grad ? '' : 'let D = denominator(lid);'}
+  ${reduced ? `var sum = 0.0;
+  for (var k = lid; k < u.groups; k = k + WG) { sum = sum + bitcast<f32>(atomicLoad(&partials[${grad ? '1u + k' : 'k'}])); }
+  workgroupBarrier();
+  redS[lid] = sum;
+  sumAll(lid);
+  if (lid == 0u) {
+    ${v.reduction === 'mean' ? 'loss[0] = select(redS[0] / D, 0.0, D == 0.0);  // every row ignored: 0, never NaN'
+    : 'loss[0] = redS[0];'}
+  }` : ''}
+  ${grad ? '' : 'if (lid == 0u) { atomicStore(&den[0], bitcast<u32>(D)); }'}` : ''}
+}
+`;
+}

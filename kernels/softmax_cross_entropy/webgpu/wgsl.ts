@@ -1,0 +1,112 @@
+/**
+ * WGSL shared by the WebGPU programs: binding and uniform declarations, the row layout, bit tests for
+ * non-finite values, and the label coefficients a_c (contract.ts has the math).
+ *
+ * Row layout (every program): a workgroup of 256 threads takes 256 / L consecutive rows with L = 2^shift
+ * threads per row (L from K, problem.ts: 1 thread for K ≤ 16 up to 256 for K > 2048), lane l of a row
+ * reads classes l, l + L, l + 2L, ...: neighbouring threads read neighbouring floats. A row's L partial
+ * results meet in workgroup memory (a tree of log2 L steps). Sizes and option values are uniforms, so
+ * one pipeline serves every shape; the source holds only the structure (label kind, which terms exist,
+ * the reduction, which tensors are bound).
+ *
+ * WGSL lets an implementation assume that no NaN or infinity occurs, so non-finite inputs are found on
+ * their bits (a NaN compares false to everything, and a compiler may fold x != x away), and the values
+ * themselves come from tfjs's uniforms (a constant NaN or infinity does not compile).
+ */
+import type {Access, Uniform} from '../../../backends/webgpu/program.js';
+import {tfjsUniformWords, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
+import type {Reduction} from '../contract.js';
+
+/** Our uniforms, the same list for every program (values: problem.ts). */
+export const UNIFORMS: Uniform[] = [
+  {name: 'numRows', type: 'i32'},      // N
+  {name: 'numClasses', type: 'i32'},   // K
+  {name: 'shift', type: 'u32'},        // log2 of the threads per row
+  {name: 'groups', type: 'u32'},       // workgroups that do work in this dispatch
+  {name: 'groupsX', type: 'u32'},      // the grid's x size (workgroup index = x + y · groupsX)
+  {name: 'tiles', type: 'u32'},        // gradient program: workgroups per row group (column tiles)
+  {name: 'tileLen', type: 'i32'},      // gradient program: classes per column tile
+  {name: 'smoothing', type: 'f32'},    // ε
+  {name: 'invTemp', type: 'f32'},      // 1 / T
+  {name: 'zLossCoef', type: 'f32'},    // λ
+  {name: 'ignoreId', type: 'i32'},     // ignoreIndex
+];
+
+/** Structural choices that select a program's source (one pipeline per distinct set and kernel). */
+export interface Variant {
+  ids: boolean;         // int32 class ids, else float32 probabilities
+  weighted: boolean;    // class weights given (else all ones: not bound, not read)
+  spread: boolean;      // per-class coefficients besides the class-id target: smoothing, or probabilities
+  zLoss: boolean;
+  reduction: Reduction;
+}
+
+export const variantKey = (v: Variant) =>
+  `${v.ids ? 'ids' : 'probs'}-${v.weighted ? 'w' : 'nw'}-${v.spread ? 'spread' : 'target'}-${v.zLoss ? 'z' : 'noz'}-${v.reduction}`;
+
+/** A bound tensor as the shader sees it. */
+export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>'}
+
+/** The logits, labels and (if given) class weights, read by every program. */
+export const commonBindings = (v: Variant): Binding[] => [
+  {name: 'logits', access: 'read', type: 'f32'},
+  {name: 'labels', access: 'read', type: v.ids ? 'i32' : 'f32'},
+  ...(v.weighted ? [{name: 'weights', access: 'read' as Access, type: 'f32' as const}] : []),
+];
+
+/**
+ * Binding and uniform declarations. tfjs's recordAndSubmit fills the uniform buffer with its own words
+ * first (NaN, Infinity, then a shape and a stride per bound tensor), so the struct starts with as many
+ * padding words; all are 4-byte scalars, so WGSL lays them out back to back as tfjs writes them.
+ */
+export function declarations(bindings: Binding[]): string {
+  const words = tfjsUniformWords(bindings.length);
+  const pad = Array.from({length: words - 2}, (_, i) => `  tfjs${i}: i32,`).join('\n');
+  const ours = UNIFORMS.map((u) => `  ${u.name}: ${u.type},`).join('\n');
+  return `${bindings.map((b, i) =>
+    `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`).join('\n')}
+struct Uniforms {
+  nanValue: f32,   // tfjs's NaN and Infinity: WGSL has no constant for either
+  infinity: f32,
+${pad}
+${ours}
+};
+@group(0) @binding(${bindings.length}) var<uniform> u: Uniforms;
+const WG: u32 = ${WORKGROUP_SIZE}u;
+`;
+}
+
+/** WGSL helpers every program uses; `v` selects the label kind and whether weights are bound. */
+export function helpers(v: Variant): string {
+  return `
+fn negInf() -> f32 { return -u.infinity; }
+fn posInf() -> f32 { return u.infinity; }
+fn nan() -> f32 { return u.nanValue; }
+fn isNaN(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isNegInf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
+// NaN and +∞ logits poison their row (DESIGN: non-finite input)
+fn poisons(z: f32) -> bool {
+  let b = bitcast<u32>(z);
+  return (b & 0x7fffffffu) > 0x7f800000u || b == 0x7f800000u;
+}
+fn weight(c: i32) -> f32 { return ${v.weighted ? 'weights[c]' : '1.0'}; }
+// the row's class id (class ids only): read as an integer
+fn classId(i: i32) -> i32 { return ${v.ids ? 'labels[i]' : '0'}; }
+fn ignored(i: i32) -> bool { return ${v.ids ? 'labels[i] == u.ignoreId' : 'false'}; }
+// a class id that is neither in [0, K) nor ignoreIndex: its row is NaN (the GPU does not read back)
+fn invalid(i: i32) -> bool {
+  ${v.ids ? 'let y = labels[i];\n  return y != u.ignoreId && (y < 0 || y >= u.numClasses);' : 'return false;'}
+}
+// (1 − ε)·w_y: the class-id target's coefficient (0 for probabilities)
+fn targetCoef(y: i32) -> f32 { return ${v.ids ? '(1.0 - u.smoothing) * weight(y)' : '0.0'}; }
+// a_c without the class-id target term: (ε/K)·w_c for class ids, w_c·((1 − ε)·P_c + ε/K) for
+// probabilities; f is the flat index i·K + c
+fn spreadCoef(c: i32, f: i32) -> f32 {
+  let even = u.smoothing / f32(u.numClasses);
+  return ${v.ids ? 'even * weight(c)' : 'weight(c) * ((1.0 - u.smoothing) * labels[f] + even)'};
+}
+`;
+}
+
+/** The workgroup's index in a grid of groupsX columns (program.ts grid()). */
+export const GROUP_INDEX = 'wg.x + wg.y * u.groupsX';
