@@ -1,6 +1,6 @@
 /**
- * Runs the benchmark (softmax_cross_entropy.ts, bundled with the webgl kernels into a page) in headless
- * Chromium and returns its rows: the host side, in Node. Chromium as the browser suite finds it
+ * Runs the benchmark (softmax_cross_entropy.ts, bundled with the webgl and webgpu kernels into a page) in
+ * headless Chromium and returns its rows: the host side, in Node. Chromium as the browser suite finds it
  * (scripts/chromium.js installs Debian's where it can).
  */
 import {chromium} from 'playwright-core';

@@ -3,13 +3,15 @@
  * labels), same logits, same class ids, side by side in one run, per backend. Median of `runs` timed
  * runs after warm-up; tf.profile's peakBytes and kernel count per step. A bandwidth floor is timed in
  * the same rotation: one copy of the logits (a typed-array copy on cpu, a copy inside the wasm heap on
- * wasm, one unpacked copy program on webgl), and every row reports its time as a multiple of that copy.
- * The same code runs in Node (cpu, wasm) and, bundled into a page, in headless Chromium (webgl):
- * benchmarks/run.ts is the command line, benchmarks/browser.ts the page's host.
+ * wasm, one unpacked copy program on webgl, tfjs's elementwise tf.neg program on webgpu), and every row
+ * reports its time as a multiple of that copy. The same code runs in Node (cpu, wasm) and, bundled into
+ * a page, in headless Chromium (webgl, webgpu): benchmarks/run.ts is the command line,
+ * benchmarks/browser.ts the page's host.
  *
- *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm,webgl]
+ *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm,webgl,webgpu]
  */
 import * as tf from '@tensorflow/tfjs';
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import {ready, softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
 import '../dist/cjs/backends/wasm/register.js';
@@ -104,6 +106,13 @@ function copyStep(logits: tf.Tensor): [() => tf.Tensor[], () => void] {
       return [tf.engine().makeTensorFromTensorInfo(out)];
     }, () => {}];
   }
+  if (tf.getBackend() === 'webgpu') {
+    // tfjs's Neg program: one read and one write per logit, as a copy (tfjs has no copy kernel on
+    // webgpu: Identity shares the buffer). Uploaded first: tfjs runs ops on inputs still on the CPU
+    // below 1000 entries there, which would time a JavaScript loop.
+    (backend as unknown as WebGPUBackend).uploadToGPU(logits.dataId);
+    return [() => [tf.neg(logits)], () => {}];
+  }
   if (tf.getBackend() === 'wasm') {
     const wb = backend as unknown as WasmBackend & {wasm: {_malloc(n: number): number, _free(p: number): void}};
     const bytes = logits.size * 4;
@@ -167,7 +176,8 @@ export async function runBenchmark(opts: {shapes?: Array<[number, number]>, runs
   const {shapes = DEFAULT_SHAPES, runs = 5, backends = ['cpu', 'wasm'], log = () => {}} = opts;
   const rows: Row[] = [];
   for (const backend of backends) {
-    await tf.setBackend(backend);
+    // tfjs keeps the previous backend when one fails to initialize (webgpu without navigator.gpu)
+    if (!await tf.setBackend(backend)) throw new Error(`tf.setBackend('${backend}') failed: no such backend here`);
     await ready();
     for (const [N, K] of shapes) {
       log(`benchmark: ${backend} [${N},${K}] ...`);

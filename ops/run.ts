@@ -20,7 +20,24 @@ export function hasFusedKernels(): boolean {
   return false;
 }
 
-/** Reads class ids back and throws on one out of range (the validateLabels option and the fallback). */
+/**
+ * Reads class ids back and throws on one out of range (the validateLabels option and the fallback).
+ * On webgpu only ids whose values tfjs still holds on the CPU can be read synchronously: its dataSync of
+ * a GPU-only tensor goes through a canvas, which in headless Chromium reads zeros (a silent pass) and can
+ * lose the device. Such ids are refused with an error rather than checked wrongly.
+ */
 export function validateClassIds(labels: tf.Tensor, K: number, ignoreIndex: number): void {
+  if (tf.getBackend() === 'webgpu' && !onCpu(labels)) {
+    throw new Error('softmaxCrossEntropy: validateLabels on the webgpu backend needs labels whose values are ' +
+        'still on the CPU (a tensor made from an array and not yet used on the GPU); these are on the GPU ' +
+        'only, and webgpu cannot read them back synchronously. Check them with `await labels.data()` ' +
+        'first, or leave validateLabels off: an invalid class id gives its row a NaN loss and gradient.');
+  }
   checkClassIds(labels.dataSync(), labels.size, K, ignoreIndex);
+}
+
+/** Whether the webgpu backend holds the tensor's values on the CPU (tfjs drops them once uploaded). */
+function onCpu(t: tf.Tensor): boolean {
+  const backend = tf.backend() as unknown as {tensorMap?: {get(id: object): {values?: unknown} | undefined}};
+  return backend.tensorMap?.get(t.dataId)?.values != null;
 }

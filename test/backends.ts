@@ -101,4 +101,13 @@ export const WEBGL_TOLERANCE: Tolerance = {rtol: 2e-6, atol: 6e-7, perLogit: 1.2
  */
 export const WEBGL_F16_TOLERANCE: Tolerance = {rtol: 4e-3, atol: 2e-3, perLogit: 1e-3, perTerm: 2e-3};
 
+/**
+ * webgpu, in Chromium only: WGSL's widest float is f32 too (storage buffers hold float32, so no float16
+ * mode), with f32 exp and log, so the same error sources as webgl with float32 textures: s − lse to an
+ * ulp of the largest |s|, a gradient entry to a few ulps of its terms, sums in f32 blocks. WGSL asks
+ * exp and log for the accuracy GLSL ES 3.0 does (exp 3 + 2·|x| ulp; log 3 ulp, 2^-21 absolute near 1),
+ * so this starts from WEBGL_TOLERANCE's numbers.
+ */
+export const WEBGPU_TOLERANCE: Tolerance = {rtol: 2e-6, atol: 6e-7, perLogit: 1.2e-7, perTerm: 2.5e-7};
+
 export const BACKENDS: BackendUnderTest[] = [CPU, COMPOSITE, WASM];

@@ -3,20 +3,24 @@
  * runs each case through parity_run.ts, the code Node's parity table runs, and hands the numbers back;
  * here they meet the same float64 reference and the same checks as in parity.ts.
  *
- * Runs: cpu, wasm and webgl (SwiftShader: no GPU here) in a plain page, and wasm again in a cross-origin
- * isolated page, where tfjs loads its threaded build and our module its 'simd-shared' build. Chromium
- * comes from scripts/chromium.js (npm's pretest installs Debian's on a bare machine); without it, or if
- * a backend is missing from the page, the tests fail: a browser suite that skips proves nothing.
+ * Runs: cpu, wasm, webgl and webgpu (both on SwiftShader: no GPU here) in a plain page, and wasm again
+ * in a cross-origin isolated page, where tfjs loads its threaded build and our module its 'simd-shared'
+ * build. Chromium comes from scripts/chromium.js (npm's pretest installs Debian's on a bare machine);
+ * without it, or if a backend is missing from the page, the tests fail: a browser suite that skips
+ * proves nothing (BROWSER_BACKENDS below narrows a run on purpose, and its skips show).
  */
-import {Browser, chromium} from 'playwright-core';
+import {Browser, chromium, Page} from 'playwright-core';
 import type {Variant} from '../backends/wasm/module';
-import {CPU, Tolerance, WASM, WEBGL_F16_TOLERANCE, WEBGL_TOLERANCE} from './backends';
+import {CPU, Tolerance, WASM, WEBGL_F16_TOLERANCE, WEBGL_TOLERANCE, WEBGPU_TOLERANCE} from './backends';
 import {bundlePage} from './browser/bundle';
 import type {Facts, PageApi, TableRun} from './browser/page';
 import type {WebGLChecks} from './browser/webgl_checks';
+import {INVALID_CASE, INVALID_ROWS, LARGE_N_CASES} from './browser/webgpu_cases';
+import type {WebGPUChecks} from './browser/webgpu_checks';
+import type {Counts} from './browser/webgpu_counters';
 import {Server, serve} from './browser/server';
 import {CASES, materialize} from './cases';
-import {finiteMax} from './compare';
+import {finiteMax, mismatch} from './compare';
 import {expectAgreement, expectReference} from './parity';
 import type {Results} from './parity_run';
 import {reference} from './reference';
@@ -36,16 +40,29 @@ interface Run {
   expected?: {crossOriginIsolated: boolean; wasmVariant: Variant};
 }
 
-/** The first run is the one the others must agree with. Adding a backend (webgpu) is one line. */
-const RUNS: Run[] = [
+/** The first run is the one the others must agree with. Adding a backend is one line. */
+const ALL_RUNS: Run[] = [
   {label: 'cpu', page: 'plain', backend: 'cpu', tolerance: CPU.tolerance},
   {label: 'wasm', page: 'plain', backend: 'wasm', tolerance: WASM.tolerance,
     expected: {crossOriginIsolated: false, wasmVariant: 'simd'}},
   {label: 'webgl', page: 'plain', backend: 'webgl', tolerance: WEBGL_TOLERANCE},
   {label: 'webgl, float16 textures', page: 'plain', backend: 'webgl', tolerance: WEBGL_F16_TOLERANCE, f16: true},
+  // float32 storage buffers: unlike webgl's float16 mode, every case runs (−∞ ones included)
+  {label: 'webgpu', page: 'plain', backend: 'webgpu', tolerance: WEBGPU_TOLERANCE},
   {label: 'wasm, cross-origin isolated', page: 'isolated', backend: 'wasm', tolerance: WASM.tolerance,
     expected: {crossOriginIsolated: true, wasmVariant: 'simd-shared'}},
 ];
+
+/**
+ * BROWSER_BACKENDS=webgpu (comma-separated backend names) runs only those backends' runs and checks,
+ * plus cpu's run, which the others must agree with: for working on one backend. Unset: everything.
+ */
+const ONLY = process.env.BROWSER_BACKENDS?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+const selected = (backend: string) => ONLY === undefined || backend === 'cpu' || ONLY.includes(backend);
+const RUNS = ALL_RUNS.filter((r) => selected(r.backend));
+/** The tests of a backend left out by BROWSER_BACKENDS show as skipped, not as passed. */
+const describeFor = (backend: string) => (selected(backend) ? describe : describe.skip);
+const testFor = (backend: string) => (selected(backend) ? test : test.skip);
 
 interface Got {facts: Facts; table: TableRun; seconds: number; wasmFetched: string[]}
 
@@ -57,48 +74,62 @@ let server: Server | undefined;
 /** Each run's outcome: what the page reported, or why the run failed (its tests fail with that). */
 const outcomes = new Map<string, Got | Error>();
 let checks: WebGLChecks | Error | undefined;
+let gpuChecks: WebGPUChecks | Error | undefined;
 
 type PageWindow = Window & {fusedCE: PageApi};
 
-async function runInPage(run: Run): Promise<Got> {
+/** Notes a synchronous read causes (webgl's table reads with dataSync on purpose): counted, not printed. */
+const READBACK_NOTES: Array<[RegExp, string]> = [
+  [/GL Driver Message \(OpenGL, Performance.*GPU stall due to ReadPixels/, 'GL notes "GPU stall due to ReadPixels"'],
+  [/synchronously reading data from GPU to CPU is poor on the webgpu backend/, 'webgpu notes on synchronous reads'],
+];
+
+/**
+ * Opens `url` in a new page, waits for the page's API and runs `work` on it, within RUN_LIMIT_MS. The
+ * page's own complaints belong in the test output (a warning may be why a case fails), printed
+ * together at the end under `label`.
+ */
+async function inPage<T>(label: string, url: string, work: (page: Page) => Promise<T>): Promise<T> {
   const page = await (browser as Browser).newPage();
-  // the page's own complaints belong in the test output (a warning may be why a case fails), printed
-  // together when the run ends. Left out: the GL driver's note that a readback stalls the GPU, which
-  // every dataSync() on webgl causes and the table does on purpose.
   const messages: string[] = [];
-  let readbackNotes = 0;
+  const notes = READBACK_NOTES.map(() => 0);
   page.on('console', (m) => {
     if (m.type() !== 'error' && m.type() !== 'warning') return;
-    if (/GL Driver Message \(OpenGL, Performance.*GPU stall due to ReadPixels/.test(m.text())) readbackNotes++;
+    const note = READBACK_NOTES.findIndex(([re]) => re.test(m.text()));
+    if (note >= 0) notes[note]++;
     else messages.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => messages.push(`uncaught: ${e.stack ?? e.message}`));
-  const srv = server as Server;
-  const firstRequest = srv.requests.length;
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${run.label} did not finish within ${RUN_LIMIT_MS / 1000} s`)), RUN_LIMIT_MS);
+    timer = setTimeout(() => reject(new Error(`${label} did not finish within ${RUN_LIMIT_MS / 1000} s`)), RUN_LIMIT_MS);
   });
-  const work = async (): Promise<Got> => {
-    await page.goto((run.page === 'plain' ? srv.plain : srv.isolated) + (run.f16 ? '?f16' : ''));
+  try {
+    await page.goto(url);
     await page.waitForFunction(() => 'fusedCE' in window, undefined, {timeout: 30_000});
+    return await Promise.race([work(page), limit]);
+  } finally {
+    clearTimeout(timer);
+    await page.close();  // also ends a run that hit the limit
+    if (messages.length > 0) {
+      const counted = READBACK_NOTES.map(([, what], i) => (notes[i] > 0 ? `\n  (and ${notes[i]} ${what})` : ''));
+      console.warn(`Chromium [${label}] said:\n  ${messages.join('\n  ')}${counted.join('')}`);
+    }
+  }
+}
+
+async function runInPage(run: Run): Promise<Got> {
+  const srv = server as Server;
+  const firstRequest = srv.requests.length;
+  const url = (run.page === 'plain' ? srv.plain : srv.isolated) + (run.f16 ? '?f16' : '');
+  return inPage(run.label, url, async (page) => {
     const t0 = Date.now();
     const facts = await page.evaluate((b) => (window as unknown as PageWindow).fusedCE.facts(b), run.backend);
     const table = await page.evaluate((b) => (window as unknown as PageWindow).fusedCE.runTable(b), run.backend);
     const wasmFetched = srv.requests.slice(firstRequest).filter((p) => p.endsWith('.wasm'))
         .map((p) => p.slice(p.lastIndexOf('/') + 1));
     return {facts, table, seconds: (Date.now() - t0) / 1000, wasmFetched};
-  };
-  try {
-    return await Promise.race([work(), limit]);
-  } finally {
-    clearTimeout(timer);
-    await page.close();  // also ends a run that hit the limit
-    if (messages.length > 0) {
-      const notes = readbackNotes > 0 ? `\n  (and ${readbackNotes} GL notes "GPU stall due to ReadPixels")` : '';
-      console.warn(`Chromium [${run.label}] said:\n  ${messages.join('\n  ')}${notes}`);
-    }
-  }
+  });
 }
 
 /** One line per run: the facts a reader needs to know what was tested. */
@@ -124,12 +155,41 @@ function summary(version: string, executablePath: string): string {
       parts.push(`WEBGL_VERSION ${f.webgl.version}`, `WEBGL_RENDER_FLOAT32_ENABLED ${f.webgl.renderFloat32}`,
           `WEBGL_MAX_TEXTURE_SIZE ${f.webgl.maxTextureSize}`, `renderer ${f.webgl.renderer}`);
     }
+    if (f.webgpu) {
+      parts.push(`adapter ${f.webgpu.adapter}`,
+          `maxStorageBuffersPerShaderStage ${f.webgpu.maxStorageBuffersPerShaderStage}`);
+    }
     const errors = Object.keys(g.table.errors).length;
     parts.push(`${CASES.length - errors}/${CASES.length} cases ran without throwing, in ${g.seconds.toFixed(1)} s`);
     const slowest = Object.entries(g.table.ms).sort((a, b) => b[1] - a[1]).slice(0, 2);
     parts.push(`slowest: ${slowest.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`);
     lines.push(`  ${run.label} (${run.page} page): ${parts.join('; ')}`);
   }
+  return lines.join('\n');
+}
+
+const countsText = (c: Counts) =>
+  `${c.dispatches} dispatches (${c.tfjsPrograms} tfjs programs, ${c.pipelines} compiles)`;
+
+/** What the webgpu checks measured, for the log; each part that threw, by name, with its first line. */
+function webgpuSummary(c: WebGPUChecks): string {
+  const lines = ['webgpu checks:'];
+  for (const r of c.steps) {
+    lines.push(`  [${r.shape}] ${r.variant}: value-and-grad ${countsText(r.valueAndGrad)}; ` +
+        `loss-and-grad ${countsText(r.lossAndGrad)}`);
+  }
+  lines.push(`  tf.profile: value-and-grad ${c.profiled.valueAndGrad.join(', ')} (+${c.profiled.valueAndGradIdentities} ` +
+      `Identity); loss-and-grad ${c.profiled.lossAndGrad.join(', ')}`);
+  lines.push(`  N 256 → 200: ${countsText(c.newBatch)}`);
+  lines.push(`  leak [numDataIds, numTensors, numBytes]: ${JSON.stringify(c.leak.before)} → ` +
+      `${JSON.stringify(c.leak.after)}` +
+      `; used GPU buffers ${c.leak.usedBuffers === null ? 'not readable (no getNumUsedBuffers)' :
+        `${c.leak.usedBuffers.before} → ${c.leak.usedBuffers.after}`}`);
+  lines.push(`  [8,262144] vs cpu: gradient |diff| ≤ ${c.longRows.gradAbs} (largest |entry| ${c.longRows.gradMax}), ` +
+      `loss relative ${c.longRows.lossRel}`);
+  lines.push(`  validateLabels: ${c.validateLabelsError}; after upload: ${c.validateLabelsUploadedError}`);
+  lines.push(`  seconds: ${JSON.stringify(c.seconds)}`);
+  for (const [part, e] of Object.entries(c.errors)) lines.push(`  ${part} THREW: ${e.split('\n')[0]}`);
   return lines.join('\n');
 }
 
@@ -150,18 +210,27 @@ beforeAll(async () => {
     }
   }
   console.log(summary(browser.version(), executablePath));
-  const page = await browser.newPage();
-  try {
-    await page.goto((server as Server).plain);
-    await page.waitForFunction(() => 'fusedCE' in window, undefined, {timeout: 30_000});
-    checks = await page.evaluate(() => (window as unknown as PageWindow).fusedCE.webglChecks());
-    console.log(`webgl checks: ${JSON.stringify({...checks, invalid: undefined})}`);
-  } catch (e) {
-    checks = e instanceof Error ? e : new Error(String(e));
-  } finally {
-    await page.close();
+  const plain = (server as Server).plain;
+  if (selected('webgl')) {
+    try {
+      checks = await inPage('webgl checks', plain,
+          (page) => page.evaluate(() => (window as unknown as PageWindow).fusedCE.webglChecks()));
+      console.log(`webgl checks: ${JSON.stringify({...checks, invalid: undefined})}`);
+    } catch (e) {
+      checks = e instanceof Error ? e : new Error(String(e));
+    }
   }
-}, (RUNS.length + 1) * RUN_LIMIT_MS + 2 * 60_000);
+  if (selected('webgpu')) {
+    try {
+      gpuChecks = await inPage('webgpu checks', plain,
+          (page) => page.evaluate(() => (window as unknown as PageWindow).fusedCE.webgpuChecks()));
+      console.log(webgpuSummary(gpuChecks));
+    } catch (e) {
+      gpuChecks = e instanceof Error ? e : new Error(String(e));
+      console.log(`webgpu checks: FAILED: ${gpuChecks.message}`);
+    }
+  }
+}, (RUNS.length + 2) * RUN_LIMIT_MS + 2 * 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -182,18 +251,21 @@ test.each(RUNS)('$label: the page has the backend and ran the table on it', (run
   expect(`${g.facts.backend}, ${g.table.backend}`).toBe(`${run.backend}, ${run.backend}`);
 });
 
-test.each(RUNS.filter((r) => r.expected !== undefined))('$label: page isolation and wasm build as intended', (run) => {
+const isolated = RUNS.filter((r) => r.expected !== undefined);
+// jest rejects an empty table: left out by BROWSER_BACKENDS, the wasm runs show as skipped
+(isolated.length > 0 ? test.each(isolated) : test.skip.each(ALL_RUNS.filter((r) => r.expected !== undefined)))(
+    '$label: page isolation and wasm build as intended', (run) => {
   const f = gotOf(run).facts;
   expect({crossOriginIsolated: f.crossOriginIsolated, wasmVariant: f.wasm?.variant}).toEqual(run.expected);
 });
 
-test('webgl renders to float32 textures, and to float16 ones when forced (tolerances follow)', () => {
+testFor('webgl')('webgl renders to float32 textures, and to float16 ones when forced (tolerances follow)', () => {
   for (const run of RUNS.filter((r) => r.backend === 'webgl')) {
     expect(gotOf(run).facts.webgl?.renderFloat32).toBe(!run.f16);
   }
 });
 
-describe('webgl kernels', () => {
+describeFor('webgl')('webgl kernels', () => {
   const got = (): WebGLChecks => {
     if (checks instanceof Error) throw new Error(`the webgl checks failed in Chromium: ${checks.stack ?? checks.message}`);
     if (checks === undefined) throw new Error('the webgl checks did not run');
@@ -223,6 +295,99 @@ describe('webgl kernels', () => {
     expect(maxTexture).toBeLessThan(262144);
     expect(lossRel).toBeLessThan(2e-6);
     expect(gradRel).toBeLessThan(2e-6);
+  });
+});
+
+describeFor('webgpu')('webgpu kernels', () => {
+  /** The checks' results; throws why they failed, or why `part` did. */
+  const got = (part: string): WebGPUChecks => {
+    if (gpuChecks instanceof Error) {
+      throw new Error(`the webgpu checks failed in Chromium: ${gpuChecks.stack ?? gpuChecks.message}`);
+    }
+    if (gpuChecks === undefined) throw new Error('the webgpu checks did not run');
+    const error = gpuChecks.errors[part];
+    if (error !== undefined) throw new Error(`the webgpu check '${part}' threw in Chromium: ${error}`);
+    return gpuChecks;
+  };
+  /** Every step that breaks a bound, as text (so a failure names the shape and options). */
+  const over = (bound: (variant: string) => {vg: number, lg: number}) => got('steps').steps.flatMap((r) => {
+    const b = bound(r.variant);
+    const [vg, lg] = [r.valueAndGrad, r.lossAndGrad];
+    const bad = vg.dispatches > b.vg || lg.dispatches > b.lg || vg.tfjsPrograms + lg.tfjsPrograms > 0 ||
+        vg.pipelines + lg.pipelines > 0;
+    return bad ? [`[${r.shape}] ${r.variant}: value-and-grad ${countsText(r.valueAndGrad)}, loss-and-grad ` +
+        `${countsText(r.lossAndGrad)}; allowed ${b.vg} and ${b.lg} dispatches, no tfjs program, no compile`] : [];
+  });
+
+  test('value-and-grad ≤ 2 dispatches, loss-and-grad 1, no tfjs program, nothing compiled on a second call', () => {
+    expect(got('steps').steps.length).toBeGreaterThan(0);
+    // class weights: tfjs's device allows 8 storage buffers per shader stage, which may split a program
+    expect(over((v) => (v.startsWith('classWeights') ? {vg: 4, lg: 4} : {vg: 2, lg: 1}))).toEqual([]);
+  });
+  test('tf.profile: value-and-grad records the two fused kernels, loss-and-grad one', () => {
+    const {profiled} = got('profiled');
+    expect(profiled.valueAndGrad).toEqual(['FusedSoftmaxCrossEntropy', 'FusedSoftmaxCrossEntropyGrad']);
+    expect(profiled.lossAndGrad).toEqual(['SoftmaxCrossEntropyWithLogits']);
+  });
+  test('a new batch size (N 256 → 200) compiles no new pipeline (sizes are uniforms)', () => {
+    expect(got('newBatch').newBatch.pipelines).toBe(0);
+  });
+  test('an invalid class id gives NaN rows without a read-back, the other rows match cpu', () => {
+    const {invalid} = got('invalid');
+    const {logits, K} = materialize(INVALID_CASE);
+    const N = INVALID_CASE.shape[0];
+    const goodRows = Array.from({length: N}, (_, i) => i).filter((i) => !INVALID_ROWS.includes(i));
+    const rowsOf = (a: Float32Array, rows: number[], width: number) =>
+      rows.flatMap((i) => Array.from(a.subarray(i * width, (i + 1) * width)));
+    const nanRows = (a: Float32Array, width: number) => rowsOf(a, INVALID_ROWS, width).every(Number.isNaN);
+    expect({loss: nanRows(invalid.loss, 1), vgGrad: nanRows(invalid.vgGrad, K), lgGrad: nanRows(invalid.lgGrad, K)})
+        .toEqual({loss: true, vgGrad: true, lgGrad: true});
+    const tol = WEBGPU_TOLERANCE;
+    const twice = {rtol: 2 * tol.rtol, atol: 2 * tol.atol, perLogit: 2 * tol.perLogit, perTerm: 2 * tol.perTerm};
+    const maxLogit = finiteMax(logits);
+    const cpuLoss = Array.from(invalid.cpuLoss);
+    const cpuGrad = Array.from(invalid.cpuGrad);
+    expect({
+      loss: mismatch(rowsOf(invalid.loss, goodRows, 1), cpuLoss, twice, maxLogit) ?? 'ok',
+      vgGrad: mismatch(rowsOf(invalid.vgGrad, goodRows, K), cpuGrad, twice, maxLogit) ?? 'ok',
+      lgGrad: mismatch(rowsOf(invalid.lgGrad, goodRows, K), cpuGrad, twice, maxLogit) ?? 'ok',
+    }).toEqual({loss: 'ok', vgGrad: 'ok', lgGrad: 'ok'});
+  });
+  test('validateLabels: true reads the ids back and throws naming the row', () => {
+    expect(got('validateLabels').validateLabelsError).toMatch(/row 1 has 10\./);
+  });
+  // webgpu cannot read GPU-only ids synchronously (its dataSync reads zeros in headless Chromium), so
+  // the op refuses them with an error that says so, rather than passing them unchecked
+  test('validateLabels: true refuses ids a kernel has already uploaded, saying why', () => {
+    expect(got('validateLabels uploaded').validateLabelsUploadedError).toMatch(/validateLabels on the webgpu backend needs labels whose values are still on the CPU/);
+  });
+  test('no tensors, data ids or GPU buffers leak over 200 training steps', () => {
+    const {leak} = got('leak');
+    expect(leak.after).toEqual(leak.before);
+    if (leak.usedBuffers === null) {
+      console.warn('webgpu leak check: tfjs has no bufferManager.getNumUsedBuffers(); GPU buffers not counted');
+    } else {
+      expect(leak.usedBuffers.after).toBeLessThanOrEqual(leak.usedBuffers.before);
+    }
+  });
+  test('[8,262144] matches cpu: gradient within 7e-8, loss within 1e-6 relative', () => {
+    const {longRows} = got('longRows');
+    expect(longRows.gradAbs).toBeLessThan(7e-8);
+    expect(longRows.lossRel).toBeLessThan(1e-6);
+  });
+  describe.each(LARGE_N_CASES)('$name', (c) => {
+    const {logits, labels, K} = materialize(c);
+    const ref = reference(logits, K, labels, true, c.options);
+    const maxLogit = finiteMax(logits);
+    const results = (which: 'webgpu' | 'cpu'): Results => {
+      const r = got(`largeN: ${c.name}`).largeN[c.name][which];
+      return {forward: Array.from(r.forward), vgLoss: Array.from(r.vgLoss), vgGrad: Array.from(r.vgGrad),
+        lgLoss: Array.from(r.lgLoss), lgGrad: Array.from(r.lgGrad)};
+    };
+    test('webgpu matches the float64 reference and cpu', () => {
+      expectReference('webgpu (Chromium)', results('webgpu'), ref, WEBGPU_TOLERANCE, maxLogit);
+      expectAgreement('cpu', results('cpu'), 'webgpu', results('webgpu'), WEBGPU_TOLERANCE, maxLogit, ref.gradTerms);
+    });
   });
 });
 

@@ -104,3 +104,25 @@ test('require("tfjs-fused-cross-entropy/webgl") (CommonJS) does the same', () =>
     require('tfjs-fused-cross-entropy/webgl');`), 'commonjs');
   expect(JSON.parse(out)).toEqual([true, true, true]);
 });
+
+// Node has no WebGPU (no navigator.gpu, so @tensorflow/tfjs-backend-webgpu registers no backend there):
+// the subpath must still load and register the kernels, which only calls registerKernel
+const WEBGPU_SCRIPT = (imports: string) => `${imports}
+  const names = ['FusedSoftmaxCrossEntropy', 'FusedSoftmaxCrossEntropyGrad', 'SoftmaxCrossEntropyWithLogits'];
+  console.log(JSON.stringify(names.map((n) => tf.getKernel(n, 'webgpu') != null)));`;
+
+test('import "tfjs-fused-cross-entropy/webgpu" (ESM) registers the three webgpu kernels', () => {
+  const out = runNode(WEBGPU_SCRIPT(`
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-webgpu';
+    import 'tfjs-fused-cross-entropy/webgpu';`), 'module');
+  expect(JSON.parse(out)).toEqual([true, true, true]);
+});
+
+test('require("tfjs-fused-cross-entropy/webgpu") (CommonJS) does the same', () => {
+  const out = runNode(WEBGPU_SCRIPT(`
+    const tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-webgpu');
+    require('tfjs-fused-cross-entropy/webgpu');`), 'commonjs');
+  expect(JSON.parse(out)).toEqual([true, true, true]);
+});

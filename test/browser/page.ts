@@ -9,14 +9,18 @@ import '@tensorflow/tfjs-backend-cpu';
 import {getThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgl';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, ready, SoftmaxCrossEntropyWithLogits} from '../../index';
 import '../../backends/cpu/register';
 import '../../backends/wasm/register';
 import '../../backends/webgl/register';
+import '../../backends/webgpu/register';
 import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
 import {CASES} from '../cases';
-import {Results, runCase} from '../parity_run';
+import {Results, runCase, runCaseAsync} from '../parity_run';
 import {WebGLChecks, webglChecks} from './webgl_checks';
+import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
 
 /**
  * Results as Float32Arrays, for the trip to Node only: Playwright sends a typed array as its bytes and a
@@ -46,6 +50,9 @@ export interface Facts {
   userAgent: string;
   wasm?: {variant: string | null; sharedMemory: boolean; simd: boolean; multithread: boolean; threads: number};
   webgl?: {version: number; renderFloat32: boolean; maxTextureSize: number; renderer: string};
+  /** adapter: vendor/architecture as tfjs's backend keeps them (it drops the adapter's description);
+   * the storage-buffer limit of tfjs's device bounds how many tensors one of our dispatches can bind */
+  webgpu?: {adapter: string; maxStorageBuffersPerShaderStage: number};
 }
 
 // a case's error should show where in our ops it started; V8 keeps 10 frames, often all inside tfjs
@@ -58,10 +65,37 @@ if (new URL(location.href).searchParams.has('f16')) tf.env().set('WEBGL_FORCE_F1
 // the .wasm files sit next to this page (the test's server serves them), whatever its path
 setWasmPaths(new URL('.', location.href).href);
 
+/** Why a backend is missing from the page, where we know (tfjs registers webgpu only if navigator.gpu exists). */
+function whyMissing(backend: string): string {
+  if (backend !== 'webgpu') return '';
+  if (!('gpu' in navigator)) {
+    return ` (navigator.gpu is undefined: this Chromium offers no WebGPU; isSecureContext ${self.isSecureContext})`;
+  }
+  return '';
+}
+
 async function use(backend: string): Promise<void> {
-  if (!(backend in tf.engine().registryFactory)) throw new Error(`this page has no '${backend}' backend`);
-  if (!await tf.setBackend(backend)) throw new Error(`tf.setBackend('${backend}') failed to initialize it`);
+  if (!(backend in tf.engine().registryFactory)) {
+    throw new Error(`this page has no '${backend}' backend${whyMissing(backend)}`);
+  }
+  // webgpu's factory is async (it awaits an adapter and a device); tfjs logs its error and returns false
+  if (!await tf.setBackend(backend)) {
+    throw new Error(`tf.setBackend('${backend}') failed to initialize it (tfjs logged why in the console)` +
+        (backend === 'webgpu' ? `; navigator.gpu.requestAdapter() gives ${await adapterOrNull()}` : ''));
+  }
   await ready();
+}
+
+async function adapterOrNull(): Promise<string> {
+  try {
+    const a = await (navigator as Navigator & {gpu: GPU}).gpu.requestAdapter();
+    if (a === null) return 'null (no adapter)';
+    // GPUAdapter.info is newer than the @webgpu/types installed here
+    const info = (a as unknown as {info?: {vendor: string, architecture: string}}).info;
+    return `an adapter (${info?.vendor ?? '?'}/${info?.architecture ?? '?'})`;
+  } catch (e) {
+    return `an error: ${(e as Error).message}`;
+  }
 }
 
 async function runTable(backend: string): Promise<TableRun> {
@@ -70,7 +104,9 @@ async function runTable(backend: string): Promise<TableRun> {
   for (const c of CASES) {
     const t0 = performance.now();
     try {
-      const r = runCase(c);
+      // webgpu reads with data(): its dataSync copies through a canvas, which reads zeros (and can lose
+      // the device) in headless Chromium on SwiftShader
+      const r = backend === 'webgpu' ? await runCaseAsync(c) : runCase(c);
       run.results[c.name] = {forward: new Float32Array(r.forward), vgLoss: new Float32Array(r.vgLoss),
         vgGrad: new Float32Array(r.vgGrad), lgLoss: new Float32Array(r.lgLoss), lgGrad: new Float32Array(r.lgGrad)};
     } catch (e) {
@@ -117,6 +153,15 @@ async function facts(backend: string): Promise<Facts> {
       renderer: unmaskedRenderer((tf.backend() as MathBackendWebGL).gpgpu.gl),
     };
   }
+  if (active === 'webgpu') {
+    const b = tf.backend() as WebGPUBackend;
+    // AdapterInfo keeps these two as private fields, and nothing else of the adapter's info
+    const info = b.adapterInfo as unknown as {vendor?: string, architecture?: string} | undefined;
+    f.webgpu = {
+      adapter: `${info?.vendor || '?'}/${info?.architecture || '?'}`,
+      maxStorageBuffersPerShaderStage: b.device.limits.maxStorageBuffersPerShaderStage,
+    };
+  }
   return f;
 }
 
@@ -126,7 +171,8 @@ export interface PageApi {
   runTable(backend: string): Promise<TableRun>;
   facts(backend: string): Promise<Facts>;
   webglChecks(): Promise<WebGLChecks>;
+  webgpuChecks(): Promise<WebGPUChecks>;
 }
 
-const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks};
+const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks, webgpuChecks};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;

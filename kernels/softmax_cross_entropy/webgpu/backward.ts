@@ -19,7 +19,9 @@ export function gradientPass(backend: WebGPUBackend, p: Problem, s: Saved): Tens
   if (p.N === 0) return grad;
   let source: DySource | null = s.dy === undefined ? null : p.variant.reduction;
   let dy = s.dy;
-  if (source === 'mean' && gradientBindings(p.variant, source).length > storageBufferLimit(backend)) {
+  // four classes a read when rows start on a vec4 (gradient_program.ts)
+  const vec4 = p.K % 4 === 0;
+  if (source === 'mean' && gradientBindings(p.variant, source, vec4).length > storageBufferLimit(backend)) {
     dy = empty(backend, []);
     dispatch(backend, FOLD_DY_KEY, foldDySource,
         gradientBound(foldDyBindings, {scale: dy, dy: s.dy as TensorInfo, den: s.denominator}), UNIFORMS,
@@ -28,8 +30,8 @@ export function gradientPass(backend: WebGPUBackend, p: Problem, s: Saved): Tens
   }
   const v = p.variant;
   const workgroups = p.layout.groups * p.layout.tiles;
-  dispatch(backend, gradientKey(v, source), () => gradientSource(v, source),
-      gradientBound(gradientBindings(v, source), {grad, logits, labels, weights, lse: s.lse, lseLow: s.lseLow,
+  dispatch(backend, gradientKey(v, source, vec4), () => gradientSource(v, source, vec4),
+      gradientBound(gradientBindings(v, source, vec4), {grad, logits, labels, weights, lse: s.lse, lseLow: s.lseLow,
         mass: s.targetMass, den: s.denominator, dy: dy as TensorInfo}),
       UNIFORMS, uniformValues(p, workgroups), grid(workgroups));
   if (source === 'folded') backend.disposeData((dy as TensorInfo).dataId);

@@ -25,9 +25,10 @@ export function forwardPass(backend: WebGPUBackend, inputs: SoftmaxCrossEntropyI
   }
   const v = p.variant;
   const [logits, labels, weights] = p.common;
-  const fused = rowsBindings(v, 'forward', false);
+  const vec4 = p.K % 4 === 0;  // four classes a read (rows_program.ts)
+  const fused = rowsBindings(v, 'forward', false, vec4);
   const rowLosses = fused.length > storageBufferLimit(backend);
-  const bindings = rowLosses ? rowsBindings(v, 'forward', true) : fused;
+  const bindings = rowLosses ? rowsBindings(v, 'forward', true, vec4) : fused;
   const loss = empty(backend, rowLosses ? rs : ls);
   const lse = empty(backend, rs);
   const lseLow = empty(backend, rs);
@@ -36,7 +37,7 @@ export function forwardPass(backend: WebGPUBackend, inputs: SoftmaxCrossEntropyI
   const groups = p.layout.groups;
   // one partial loss per workgroup when the row program reduces the loss itself
   const partials = bindings.some((b) => b.name === 'partials') ? empty(backend, [groups]) : undefined;
-  dispatch(backend, rowsKey(v, 'forward', rowLosses), () => rowsSource(v, 'forward', rowLosses),
+  dispatch(backend, rowsKey(v, 'forward', rowLosses, vec4), () => rowsSource(v, 'forward', rowLosses, vec4),
       rowsBound(bindings, {loss, lse, lseLow, den, mass, logits, labels, weights, partials: partials as TensorInfo}),
       UNIFORMS, uniformValues(p, groups), grid(groups));
   if (partials !== undefined) backend.disposeData(partials.dataId);

@@ -26,31 +26,91 @@ export type DySource = 'none' | 'sum' | 'mean' | 'folded';
 export const gradientVariant = (v: Variant): Variant => ({...v, weighted: v.weighted && v.spread});
 
 /** Bindings: gradient, the common inputs, lse, lseLow, mass, D (mean), dy (absent: dy = 1, loss-and-grad). */
-export function gradientBindings(v: Variant, dy: DySource | null): Binding[] {
+export function gradientBindings(v: Variant, dy: DySource | null, vec4: boolean): Binding[] {
   const read = (name: string): Binding => ({name, access: 'read' as Access, type: 'f32'});
   return [
-    {name: 'grad', access: 'read_write', type: 'f32'},
-    ...commonBindings(gradientVariant(v)),
+    {name: 'grad', access: 'read_write', type: vec4 ? 'vec4<f32>' : 'f32'},
+    ...commonBindings(gradientVariant(v), vec4),
     read('lse'), read('lseLow'), read('mass'),
     ...(dy === 'mean' ? [read('den')] : []),
     ...(dy !== null ? [read('dy')] : []),
   ];
 }
 
-export const gradientKey = (v: Variant, dy: DySource | null) => `fusedCE-gradient-${variantKey(gradientVariant(v))}-${dy}`;
+export const gradientKey = (v: Variant, dy: DySource | null, vec4: boolean) =>
+  `fusedCE-gradient-${variantKey(gradientVariant(v))}-${dy}${vec4 ? '-vec4' : ''}`;
 
 export function gradientBound(bindings: Binding[], tensors: Record<string, Bound['tensor']>): Bound[] {
   return bindings.map((b) => ({tensor: tensors[b.name], access: b.access}));
 }
 
-export function gradientSource(v: Variant, dy: DySource | null): string {
+/**
+ * `vec4` (K a multiple of 4, so every row starts on a vec4): each thread takes four consecutive classes
+ * a step, read and written as vec4s: a quarter of the loads, stores and loop steps (on SwiftShader the
+ * program ran about 1.6× as fast).
+ */
+export function gradientSource(v: Variant, dy: DySource | null, vec4: boolean): string {
+  return vec4 ? gradientSource4(v, dy) : gradientSource1(v, dy);
+}
+
+const dyRowOf = (dy: DySource | null) => (dy === null ? '1.0'
+  : dy === 'none' ? 'dy[row]'
+  : dy === 'mean' ? 'select(dy[0] / den[0], 0.0, den[0] == 0.0)'  // every row ignored: 0, never NaN
+  : 'dy[0]');
+
+function gradientSource4(v: Variant, dy: DySource | null): string {
   const gv = gradientVariant(v);
-  const dyRow = dy === null ? '1.0'
-    : dy === 'none' ? 'dy[row]'
-    : dy === 'mean' ? 'select(dy[0] / den[0], 0.0, den[0] == 0.0)'  // every row ignored: 0, never NaN
-    : 'dy[0]';
+  const target = !v.ids ? 'vec4<f32>(0.0)'
+    : `select(vec4<f32>(0.0), vec4<f32>(${v.spread ? 'targetCoef(y)' : 'am'}), classes == vec4<i32>(y))`;
+  return `${declarations(gradientBindings(v, dy, true))}
+${helpers(gv, true)}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let id = ${GROUP_INDEX};
+  if (id >= u.groups) { return; }
+  let tile = id % u.tiles;
+  let g = id / u.tiles;
+  let lanes = 1u << u.shift;
+  let lane = i32(lid & (lanes - 1u));
+  let row = i32(g * (WG >> u.shift) + (lid >> u.shift));
+  if (row >= u.numRows) { return; }
+  let K4 = u.numClasses / 4;
+  let base = row * K4;
+  let c0 = i32(tile) * (u.tileLen / 4);
+  let c1 = min(K4, c0 + u.tileLen / 4);
+  let dyRow = ${dyRowOf(dy)};
+  let hi = lse[row];
+  let lo = lseLow[row];
+  let am = mass[row];
+  let zero = ignored(row) || dyRow == 0.0;
+  let poisoned = isNaN(hi);  // NaN or +∞ in the row, all −∞, or an invalid class id
+  let y = ${v.ids ? 'classId(row)' : '0'};
+  let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
+  let scale = dyRow * u.invTemp;
+  for (var c = c0 + lane; c < c1; c = c + i32(lanes)) {
+    var out = vec4<f32>(0.0);
+    if (!zero) {
+      let s = logits[base + c] * u.invTemp;
+      if (poisoned) { out = vec4<f32>(nan()); }
+      else {
+        let classes = vec4<i32>(4 * c) + vec4<i32>(0, 1, 2, 3);
+        let p = exp((s - hi) - lo);
+        let a = ${target}${v.spread ? ' + spreadCoef4(c, base + c)' : ''};
+        // an impossible class (−∞ logit): probability 0, gradient 0
+        out = select(scale * (coef * p - a), vec4<f32>(0.0), bitcast<vec4<u32>>(s) == vec4<u32>(0xff800000u));
+      }
+    }
+    grad[base + c] = out;
+  }
+}
+`;
+}
+
+function gradientSource1(v: Variant, dy: DySource | null): string {
+  const gv = gradientVariant(v);
+  const dyRow = dyRowOf(dy);
   const target = v.ids ? (v.spread ? 'select(0.0, targetCoef(y), c == y)' : 'select(0.0, am, c == y)') : '0.0';
-  return `${declarations(gradientBindings(v, dy))}
+  return `${declarations(gradientBindings(v, dy, false))}
 ${helpers(gv)}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

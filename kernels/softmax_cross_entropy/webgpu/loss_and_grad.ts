@@ -21,12 +21,13 @@ export function softmaxCrossEntropyWithLogits(args: {
   if (p.N === 0) return [zeros(backend, ls), grad];  // no rows: a mean over no rows is 0
   const v = p.variant;
   const [logits, labels, weights] = p.common;
-  const bindings = rowsBindings(v, 'lossAndGrad', false);
+  const vec4 = p.K % 4 === 0;  // four classes a read (rows_program.ts)
+  const bindings = rowsBindings(v, 'lossAndGrad', false, vec4);
   const loss = empty(backend, ls);
   const groups = p.layout.groups;
   // [counter = 0, one partial loss per workgroup] when the loss is reduced (rows_program.ts)
   const partials = bindings.some((b) => b.name === 'partials') ? zeros(backend, [1 + groups], 'int32') : undefined;
-  dispatch(backend, rowsKey(v, 'lossAndGrad', false), () => rowsSource(v, 'lossAndGrad', false),
+  dispatch(backend, rowsKey(v, 'lossAndGrad', false, vec4), () => rowsSource(v, 'lossAndGrad', false, vec4),
       rowsBound(bindings, {grad, loss, logits, labels, weights, partials: partials as TensorInfo}),
       UNIFORMS, uniformValues(p, groups), grid(groups));
   if (partials !== undefined) backend.disposeData(partials.dataId);

@@ -45,14 +45,20 @@ export const variantKey = (v: Variant) =>
   `${v.ids ? 'ids' : 'probs'}-${v.weighted ? 'w' : 'nw'}-${v.spread ? 'spread' : 'target'}-${v.zLoss ? 'z' : 'noz'}-${v.reduction}`;
 
 /** A bound tensor as the shader sees it. */
-export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>'}
+export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>' | 'vec4<f32>'}
 
-/** The logits, labels and (if given) class weights, read by every program. */
-export const commonBindings = (v: Variant): Binding[] => [
-  {name: 'logits', access: 'read', type: 'f32'},
-  {name: 'labels', access: 'read', type: v.ids ? 'i32' : 'f32'},
-  ...(v.weighted ? [{name: 'weights', access: 'read' as Access, type: 'f32' as const}] : []),
-];
+/**
+ * The logits, labels and (if given) class weights, read by every program. `vec4`: the per-class ones
+ * (logits, probabilities, weights) as vec4<f32>, four classes a read, for K a multiple of 4.
+ */
+export const commonBindings = (v: Variant, vec4 = false): Binding[] => {
+  const perClass = vec4 ? 'vec4<f32>' as const : 'f32' as const;
+  return [
+    {name: 'logits', access: 'read', type: perClass},
+    {name: 'labels', access: 'read', type: v.ids ? 'i32' : perClass},
+    ...(v.weighted ? [{name: 'weights', access: 'read' as Access, type: perClass}] : []),
+  ];
+};
 
 /**
  * Binding and uniform declarations. tfjs's recordAndSubmit fills the uniform buffer with its own words
@@ -76,8 +82,9 @@ const WG: u32 = ${WORKGROUP_SIZE}u;
 `;
 }
 
-/** WGSL helpers every program uses; `v` selects the label kind and whether weights are bound. */
-export function helpers(v: Variant): string {
+/** WGSL helpers every program uses; `v` selects the label kind and whether weights are bound, `vec4`
+ * the binding types of commonBindings (spreadCoef4 then replaces spreadCoef). */
+export function helpers(v: Variant, vec4 = false): string {
   return `
 fn negInf() -> f32 { return -u.infinity; }
 fn posInf() -> f32 { return u.infinity; }
@@ -89,7 +96,7 @@ fn poisons(z: f32) -> bool {
   let b = bitcast<u32>(z);
   return (b & 0x7fffffffu) > 0x7f800000u || b == 0x7f800000u;
 }
-fn weight(c: i32) -> f32 { return ${v.weighted ? 'weights[c]' : '1.0'}; }
+fn weight(c: i32) -> f32 { return ${!v.weighted ? '1.0' : vec4 ? 'weights[c / 4][c % 4]' : 'weights[c]'}; }
 // the row's class id (class ids only): read as an integer
 fn classId(i: i32) -> i32 { return ${v.ids ? 'labels[i]' : '0'}; }
 fn ignored(i: i32) -> bool { return ${v.ids ? 'labels[i] == u.ignoreId' : 'false'}; }
@@ -100,11 +107,15 @@ fn invalid(i: i32) -> bool {
 // (1 − ε)·w_y: the class-id target's coefficient (0 for probabilities)
 fn targetCoef(y: i32) -> f32 { return ${v.ids ? '(1.0 - u.smoothing) * weight(y)' : '0.0'}; }
 // a_c without the class-id target term: (ε/K)·w_c for class ids, w_c·((1 − ε)·P_c + ε/K) for
-// probabilities; f is the flat index i·K + c
-fn spreadCoef(c: i32, f: i32) -> f32 {
+// probabilities; f is the flat index i·K + c (${vec4 ? 'in vec4s: classes 4c to 4c + 3' : 'one class'})
+${vec4 ? `fn spreadCoef4(c: i32, f: i32) -> vec4<f32> {
+  let even = u.smoothing / f32(u.numClasses);
+  let w = ${v.weighted ? 'weights[c]' : 'vec4<f32>(1.0)'};
+  return ${v.ids ? 'even * w' : 'w * ((1.0 - u.smoothing) * labels[f] + even)'};
+}` : `fn spreadCoef(c: i32, f: i32) -> f32 {
   let even = u.smoothing / f32(u.numClasses);
   return ${v.ids ? 'even * weight(c)' : 'weight(c) * ((1.0 - u.smoothing) * labels[f] + even)'};
-}
+}`}
 `;
 }
 
