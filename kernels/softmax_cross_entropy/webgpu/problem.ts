@@ -12,7 +12,7 @@ import {UNIFORMS, Variant} from './wgsl.js';
  * takes one thread per row (256 rows per workgroup), K = 32 000 takes 16 (16 rows per workgroup: 16
  * workgroups at N = 256), K = 262 144 takes 128. Measured on SwiftShader, where what costs is the
  * workgroup barriers of a row's reduction (its threads switch at each one) and per-thread setup, not
- * the classes: value-and-grad at [256, 32000] ran 2.2× as fast with 2048 classes per thread as with 256,
+ * the classes: value-and-grad at [256, 32000] ran 1.7× as fast with 2048 classes per thread as with 256,
  * and [65 536, 10] 1.9×. A GPU would take more threads per row for long rows; this package is measured
  * where it is tested (no GPU here), so the constant says what that measurement chose.
  */

@@ -61,7 +61,7 @@ export function rowsBound(bindings: Binding[], tensors: Record<string, Bound['te
  * WGSL that reduces each row's `lanes` values in workgroup memory into the row's first thread: a
  * 16-way tree (2 levels for 256 lanes), so 3 workgroup barriers where a binary tree takes 9. A barrier
  * is cheap on a GPU but not on a CPU implementation: SwiftShader switches every 4 threads of the
- * workgroup at each one, and a binary tree made the forward 4–10× slower there. `combine` merges the
+ * workgroup at each one. `combine` merges the
  * values at index `o` into the local copies `take` loaded at index `lid` and stores them back with
  * `store`; `lanes` must be uniform.
  */
