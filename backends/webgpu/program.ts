@@ -114,7 +114,12 @@ export function dispatch(backend: WebGPUBackend, key: string, source: () => stri
   const tensors = bound.map((b) => flat(b.tensor));
   for (const t of tensors) backend.uploadToGPU(t.dataId);
   const [first, ...rest] = tensors;
-  (backend as unknown as Recorder).recordAndSubmit(new FusedCrossEntropyProgram(compiled, workgroups), first, rest,
+  const recorder = backend as unknown as Partial<Recorder>;
+  if (typeof recorder.recordAndSubmit !== 'function') {
+    throw new Error('tfjs-fused-cross-entropy: this @tensorflow/tfjs-backend-webgpu has no recordAndSubmit ' +
+        '(the kernels are written against 4.22); use the webgl backend, or a tfjs-backend-webgpu 4.x that has it.');
+  }
+  recorder.recordAndSubmit(new FusedCrossEntropyProgram(compiled, workgroups), first, rest,
       uniforms.map((u, i) => ({type: TFJS_TYPE[u.type], data: [values[i]]})));
 }
 

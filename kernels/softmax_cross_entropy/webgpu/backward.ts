@@ -2,10 +2,10 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {dispatch, empty, grid, storageBufferLimit, WebGPUBackend} from '../../../backends/webgpu/program.js';
 import {FusedSoftmaxCrossEntropyGrad, FusedSoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyAttrs} from '../contract.js';
-import {DySource, gradientBindings, gradientBound, gradientKey, gradientSource} from './gradient_program.js';
+import {DySource, gradientBindings, gradientKey, gradientSource} from './gradient_program.js';
 import {describe, Problem, uniformValues} from './problem.js';
 import {FOLD_DY_KEY, foldDyBindings, foldDySource} from './reduce_program.js';
-import {UNIFORMS} from './wgsl.js';
+import {bind, UNIFORMS} from './wgsl.js';
 
 /** The saved forward outputs the gradient reads, and dy (absent: the loss's own gradient, dy = 1). */
 export interface Saved {lse: TensorInfo; lseLow: TensorInfo; targetMass: TensorInfo; denominator: TensorInfo;
@@ -24,15 +24,15 @@ export function gradientPass(backend: WebGPUBackend, p: Problem, s: Saved): Tens
   if (source === 'mean' && gradientBindings(p.variant, source, vec4).length > storageBufferLimit(backend)) {
     dy = empty(backend, []);
     dispatch(backend, FOLD_DY_KEY, foldDySource,
-        gradientBound(foldDyBindings, {scale: dy, dy: s.dy as TensorInfo, den: s.denominator}), UNIFORMS,
+        bind(foldDyBindings, {scale: dy, dy: s.dy as TensorInfo, den: s.denominator}), UNIFORMS,
         uniformValues(p, 1), [1, 1, 1]);
     source = 'folded';
   }
   const v = p.variant;
   const workgroups = p.layout.groups * p.layout.tiles;
   dispatch(backend, gradientKey(v, source, vec4), () => gradientSource(v, source, vec4),
-      gradientBound(gradientBindings(v, source, vec4), {grad, logits, labels, weights, lse: s.lse, lseLow: s.lseLow,
-        mass: s.targetMass, den: s.denominator, dy: dy as TensorInfo}),
+      bind(gradientBindings(v, source, vec4), {grad, logits, labels, weights, lse: s.lse, lseLow: s.lseLow,
+        mass: s.targetMass, den: s.denominator, dy}),
       UNIFORMS, uniformValues(p, workgroups), grid(workgroups));
   if (source === 'folded') backend.disposeData((dy as TensorInfo).dataId);
   return grad;

@@ -10,8 +10,8 @@ import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, row
   SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
 import {describe, Problem, uniformValues} from './problem.js';
 import {sumRowsBindings, sumRowsKey, sumRowsSource} from './reduce_program.js';
-import {rowsBindings, rowsBound, rowsKey, rowsSource} from './rows_program.js';
-import {UNIFORMS} from './wgsl.js';
+import {rowsBindings, rowsKey, rowsSource} from './rows_program.js';
+import {bind, UNIFORMS} from './wgsl.js';
 
 /** The forward outputs in the contract's order, and the problem they were computed for. */
 export function forwardPass(backend: WebGPUBackend, inputs: SoftmaxCrossEntropyInputs,
@@ -38,14 +38,14 @@ export function forwardPass(backend: WebGPUBackend, inputs: SoftmaxCrossEntropyI
   // one partial loss per workgroup when the row program reduces the loss itself
   const partials = bindings.some((b) => b.name === 'partials') ? empty(backend, [groups]) : undefined;
   dispatch(backend, rowsKey(v, 'forward', rowLosses, vec4), () => rowsSource(v, 'forward', rowLosses, vec4),
-      rowsBound(bindings, {loss, lse, lseLow, den, mass, logits, labels, weights, partials: partials as TensorInfo}),
+      bind(bindings, {loss, lse, lseLow, den, mass, logits, labels, weights, partials}),
       UNIFORMS, uniformValues(p, groups), grid(groups));
   if (partials !== undefined) backend.disposeData(partials.dataId);
   let reduced = loss;
   if (rowLosses) {
     reduced = empty(backend, ls);
     dispatch(backend, sumRowsKey(attrs.reduction), () => sumRowsSource(attrs.reduction),
-        rowsBound(sumRowsBindings, {loss: reduced, rows: loss, den}), UNIFORMS, uniformValues(p, 1), [1, 1, 1]);
+        bind(sumRowsBindings, {loss: reduced, rows: loss, den}), UNIFORMS, uniformValues(p, 1), [1, 1, 1]);
     backend.disposeData(loss.dataId);
   }
   return {outputs: [reduced, lse, lseLow, den, mass], problem: p};

@@ -12,7 +12,7 @@
  * Class ids without smoothing need no class weights: a_c is then A at the target and 0 elsewhere
  * (A = w_y). Only smoothing and probabilities read w_c, so only they bind the weights.
  */
-import type {Bound, Access} from '../../../backends/webgpu/program.js';
+import type {Access} from '../../../backends/webgpu/program.js';
 import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
 
 /**
@@ -40,9 +40,6 @@ export function gradientBindings(v: Variant, dy: DySource | null, vec4: boolean)
 export const gradientKey = (v: Variant, dy: DySource | null, vec4: boolean) =>
   `fusedCE-gradient-${variantKey(gradientVariant(v))}-${dy}${vec4 ? '-vec4' : ''}`;
 
-export function gradientBound(bindings: Binding[], tensors: Record<string, Bound['tensor']>): Bound[] {
-  return bindings.map((b) => ({tensor: tensors[b.name], access: b.access}));
-}
 
 /**
  * `vec4` (K a multiple of 4, so every row starts on a vec4): each thread takes four consecutive classes

@@ -8,8 +8,8 @@ import {dispatch, empty, grid, WebGPUBackend, zeros} from '../../../backends/web
 import {lossShape, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyWithLogits,
   SoftmaxCrossEntropyWithLogitsInputs} from '../contract.js';
 import {describe, uniformValues} from './problem.js';
-import {rowsBindings, rowsBound, rowsKey, rowsSource} from './rows_program.js';
-import {UNIFORMS} from './wgsl.js';
+import {rowsBindings, rowsKey, rowsSource} from './rows_program.js';
+import {bind, UNIFORMS} from './wgsl.js';
 
 export function softmaxCrossEntropyWithLogits(args: {
   inputs: SoftmaxCrossEntropyWithLogitsInputs, backend: WebGPUBackend, attrs: SoftmaxCrossEntropyAttrs,
@@ -28,7 +28,7 @@ export function softmaxCrossEntropyWithLogits(args: {
   // [counter = 0, one partial loss per workgroup] when the loss is reduced (rows_program.ts)
   const partials = bindings.some((b) => b.name === 'partials') ? zeros(backend, [1 + groups], 'int32') : undefined;
   dispatch(backend, rowsKey(v, 'lossAndGrad', false, vec4), () => rowsSource(v, 'lossAndGrad', false, vec4),
-      rowsBound(bindings, {grad, loss, logits, labels, weights, partials: partials as TensorInfo}),
+      bind(bindings, {grad, loss, logits, labels, weights, partials}),
       UNIFORMS, uniformValues(p, groups), grid(groups));
   if (partials !== undefined) backend.disposeData(partials.dataId);
   return [loss, grad];

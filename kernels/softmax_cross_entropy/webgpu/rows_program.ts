@@ -17,7 +17,6 @@
  * Loss-and-grad's gradient needs D before it is written, so there each workgroup sums D itself: N
  * label reads per workgroup, cheap next to its rows' K logits each (the 'mean' of class ids only).
  */
-import type {Bound} from '../../../backends/webgpu/program.js';
 import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
 
 export type RowsMode = 'forward' | 'lossAndGrad';
@@ -52,10 +51,6 @@ export function rowsBindings(v: Variant, mode: RowsMode, rowLosses: boolean, vec
 export const rowsKey = (v: Variant, mode: RowsMode, rowLosses: boolean, vec4: boolean) =>
   `fusedCE-rows-${mode}-${variantKey(v)}${rowLosses ? '-rowlosses' : ''}${vec4 ? '-vec4' : ''}`;
 
-/** Tensors in binding order for rowsBindings. */
-export function rowsBound(bindings: Binding[], tensors: Record<string, Bound['tensor']>): Bound[] {
-  return bindings.map((b) => ({tensor: tensors[b.name], access: b.access}));
-}
 
 /**
  * WGSL that reduces each row's `lanes` values in workgroup memory into the row's first thread: a

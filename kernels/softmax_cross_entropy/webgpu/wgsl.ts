@@ -13,7 +13,7 @@
  * their bits (a NaN compares false to everything, and a compiler may fold x != x away), and the values
  * themselves come from tfjs's uniforms (a constant NaN or infinity does not compile).
  */
-import type {Access, Uniform} from '../../../backends/webgpu/program.js';
+import type {Access, Bound, Uniform} from '../../../backends/webgpu/program.js';
 import {tfjsUniformWords, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
 import type {Reduction} from '../contract.js';
 
@@ -59,6 +59,15 @@ export const commonBindings = (v: Variant, vec4 = false): Binding[] => {
     ...(v.weighted ? [{name: 'weights', access: 'read' as Access, type: perClass}] : []),
   ];
 };
+
+/** The tensors for `bindings`, by binding name, in binding order (what program.ts dispatch() binds). */
+export function bind(bindings: Binding[], tensors: Record<string, Bound['tensor'] | undefined>): Bound[] {
+  return bindings.map((b) => {
+    const tensor = tensors[b.name];
+    if (tensor === undefined) throw new Error(`internal: no tensor for WebGPU binding '${b.name}'`);
+    return {tensor, access: b.access};
+  });
+}
 
 /**
  * Binding and uniform declarations. tfjs's recordAndSubmit fills the uniform buffer with its own words
