@@ -19,5 +19,6 @@ export type {LossAndGrad} from './ops/softmax_cross_entropy_with_grad.js';
 export type {Reduction, SoftmaxCrossEntropyOptions} from './ops/options.js';
 export type {LabelsLike} from './ops/inputs.js';
 export * as losses from './ops/losses.js';
+export * as layers from './ops/layers.js';
 export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
   from './kernels/softmax_cross_entropy/contract.js';
