@@ -78,7 +78,7 @@ async function train(kind: LossKind, args: Args, data: ReturnType<typeof tensors
       },
     },
   });
-  const testAccuracy = accuracy(model, data.testX, data.testY);
+  const testAccuracy = await accuracy(model, data.testX, data.testY);
   model.dispose();
   return {kind, epochMs, losses, testAccuracy};
 }

@@ -32,10 +32,16 @@ export function makeModel(kind: LossKind, learningRate = 1e-3): tf.LayersModel {
   return model;
 }
 
-/** Accuracy of `model` on (x, ids): the argmax of its outputs (logits or probabilities alike). */
-export function accuracy(model: tf.LayersModel, x: tf.Tensor2D, ids: tf.Tensor1D): number {
-  return tf.tidy(() => {
+/**
+ * Accuracy of `model` on (x, ids): the argmax of its outputs (logits or probabilities alike). Read
+ * with data(): on webgpu in headless Chromium a synchronous read (dataSync) reads zeros.
+ */
+export async function accuracy(model: tf.LayersModel, x: tf.Tensor2D, ids: tf.Tensor1D): Promise<number> {
+  const hits = tf.tidy(() => {
     const predicted = tf.argMax(model.predict(x, {batchSize: 512}) as tf.Tensor, 1);
-    return tf.mean(tf.cast(tf.equal(predicted, tf.cast(ids, 'int32')), 'float32')).dataSync()[0];
+    return tf.mean(tf.cast(tf.equal(predicted, tf.cast(ids, 'int32')), 'float32'));
   });
+  const [value] = await hits.data();
+  hits.dispose();
+  return value;
 }

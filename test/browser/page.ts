@@ -1,8 +1,9 @@
 /**
  * The browser side of test/browser.test.ts, bundled by esbuild (test/browser/bundle.ts) straight from
- * the TypeScript sources. It runs the parity table through the same parity_run.ts as Node, on whichever
- * backend Node asks for, and hands back plain numbers: the float64 reference and the comparison stay
- * in Node, so the browser's results meet exactly the checks Node's own results meet.
+ * the TypeScript sources. It runs the parity table through the same parity_run.ts as Node (and the
+ * tfjs-layers loss curves, layers_checks.ts), on whichever backend Node asks for, and hands back plain
+ * numbers: the float64 reference and the comparison stay in Node, so the browser's results meet exactly
+ * the checks Node's own results meet.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -19,6 +20,7 @@ import '../../backends/webgpu/register';
 import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
 import {CASES} from '../cases';
 import {Results, runCase, runCaseAsync} from '../parity_run';
+import {LayersCurves, layersCurves} from './layers_checks';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
 
@@ -172,7 +174,12 @@ export interface PageApi {
   facts(backend: string): Promise<Facts>;
   webglChecks(): Promise<WebGLChecks>;
   webgpuChecks(): Promise<WebGPUChecks>;
+  layersCurves(backend: string): Promise<LayersCurves>;
 }
 
-const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks, webgpuChecks};
+const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks, webgpuChecks,
+  layersCurves: async (backend) => {
+    await use(backend);
+    return layersCurves();
+  }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
