@@ -1,12 +1,19 @@
 /**
  * The benchmark's page (benchmarks/browser.ts bundles it): the same runBenchmark, on the page's
- * backends (softmax_cross_entropy.ts brings tfjs with its webgl backend, and our webgl kernels). The
- * webgpu backend and our webgpu kernels are imported here: tfjs registers webgpu only where
- * navigator.gpu exists, so Node's runs have no use for them.
+ * backends (softmax_cross_entropy.ts brings tfjs with its cpu, wasm and webgl backends, and our wasm
+ * and webgl kernels). The webgpu backend and our webgpu kernels are imported here: tfjs registers
+ * webgpu only where navigator.gpu exists, so Node's runs have no use for them.
  */
+import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../dist/cjs/backends/webgpu/register.js';
+import {backendDetails} from './backend_facts';
 import {runBenchmark} from './softmax_cross_entropy';
 
-(window as unknown as {runBenchmark: typeof runBenchmark}).runBenchmark =
-    (o) => runBenchmark({...o, log: (line) => console.info(line)});
+// tfjs's .wasm files sit next to this page (the test server serves them)
+setWasmPaths(new URL('.', location.href).href);
+
+Object.assign(window, {
+  runBenchmark: (o: Parameters<typeof runBenchmark>[0]) => runBenchmark({...o, log: (line) => console.info(line)}),
+  backendDetails,
+});

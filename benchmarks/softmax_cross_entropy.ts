@@ -1,45 +1,30 @@
 /**
- * Benchmark: fused value-and-grad against tf.valueAndGrad over tf.losses.softmaxCrossEntropy (one-hot
- * labels), same logits, same class ids, side by side in one run, per backend. Median of `runs` timed
- * runs after warm-up; tf.profile's peakBytes and kernel count per step. A bandwidth floor is timed in
- * the same rotation: one copy of the logits (a typed-array copy on cpu, a copy inside the wasm heap on
- * wasm, one unpacked copy program on webgl, tfjs's elementwise tf.neg program on webgpu), and every row
- * reports its time as a multiple of that copy. The same code runs in Node (cpu, wasm) and, bundled into
- * a page, in headless Chromium (webgl, webgpu): benchmarks/run.ts is the command line,
+ * Benchmark: the fused loss against tfjs's tf.losses.softmaxCrossEntropy (one-hot labels) and
+ * tfjs-layers' sparseCategoricalCrossentropy, loss only and value-and-grad (methods.ts), same logits,
+ * same class ids, side by side in one run, per backend. Median of `runs` timed runs after two warm-up
+ * rounds; tf.profile's peakBytes and kernel count per step; a copy of the logits (copy_floor.ts) timed
+ * in the same rotation as the bandwidth floor. The same code runs in Node (cpu, wasm) and, bundled
+ * into a page, in headless Chromium (webgl, webgpu, cpu, wasm): benchmarks/run.ts is the command line,
  * benchmarks/browser.ts the page's host.
  *
  *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm,webgl,webgpu]
  */
 import * as tf from '@tensorflow/tfjs';
-import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
-import {ready, softmaxCrossEntropy, softmaxCrossEntropyWithGrad} from '../dist/cjs/index.js';
+import {ready} from '../dist/cjs/index.js';
 import '../dist/cjs/backends/wasm/register.js';
 import '../dist/cjs/backends/webgl/register.js';
-import {memoryOf, offsetOf, WasmBackend} from '../dist/cjs/backends/wasm/module.js';
+import {copyStep} from './copy_floor';
+import {inputs, methods, Step} from './methods';
+import {BASELINE, GB, Row} from './row';
 
-export const DEFAULT_SHAPES: Array<[number, number]> = [[64, 10], [512, 1000], [256, 32000], [8, 262144]];
+export type {Row} from './row';
+export {formatTable} from './markdown';
 
-export interface Row {
-  backend: string;
-  shape: [number, number];
-  method: string;
-  medianMs: number;
-  /** built-in median / this median, measured in the same run */
-  speedup: number;
-  /** logits bytes + the most the step holds at once beyond its inputs (tf.profile peakBytes − bytes before) */
-  peakBytes: number;
-  /** peakBytes / (logits bytes + gradient bytes): 1.00 means no temporaries beyond the gradient */
-  peakRatio: number;
-  /** kernels tf.profile records, without Identity (the tape's reference to a saved tensor: no compute) */
-  kernels: number;
-  identities: number;
-  /** this median / the median of one copy of the logits on the same backend, measured in the same run */
-  vsCopy: number;
-  copyMs: number;
-}
-
-type Step = () => tf.Tensor[];
+export const DEFAULT_SHAPES: Array<[number, number]> =
+    [[64, 10], [512, 1000], [128, 10000], [256, 32000], [8, 262144]];
+export const DEFAULT_RUNS = 7;
+export const WARMUP_ROUNDS = 2;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,162 +36,116 @@ function median(xs: number[]): number {
 const SYNCHRONOUS = new Set(['cpu', 'wasm']);
 
 /**
- * One timed run: until the outputs are ready, then freed. A GPU backend runs its programs in order, so
- * reading back one value of each output waits for the step and no more (reading a whole output would
- * time a 33 MB download at [256,32000]).
+ * A timed run lasts at least this long: a step faster than that is repeated within the run and its time
+ * divided (Chromium's performance.now() has 0.1 ms steps in a page that is not cross-origin isolated).
  */
-async function once(step: Step): Promise<number> {
+const SAMPLE_MS = 2;
+const SLOW_MS = 1000;
+
+/**
+ * One timed run of `reps` steps, each until its outputs are ready and freed. A GPU backend runs its
+ * programs in order, so reading back one value of each output waits for the step and no more (reading
+ * a whole output would time a 33 MB download at [256,32000]). Returns ms per step.
+ */
+async function once(step: Step, reps: number): Promise<number> {
   const t0 = performance.now();
-  const out = step();
-  if (!SYNCHRONOUS.has(tf.getBackend())) {
-    const probes = out.map((t) => tf.slice(tf.reshape(t, [-1]), 0, Math.min(1, t.size)));
-    await Promise.all(probes.map((t) => t.data()));
-    tf.dispose(probes);
+  for (let i = 0; i < reps; i++) {
+    const out = step();
+    if (!SYNCHRONOUS.has(tf.getBackend())) {
+      const probes = out.map((t) => tf.slice(tf.reshape(t, [-1]), 0, Math.min(1, t.size)));
+      await Promise.all(probes.map((t) => t.data()));
+      tf.dispose(probes);
+    }
+    tf.dispose(out);
   }
-  const ms = performance.now() - t0;
-  tf.dispose(out);
-  return ms;
+  return (performance.now() - t0) / reps;
 }
 
 /**
  * Median times of the steps, run in rotation (A B C A B C ...) so that garbage one method leaves
- * behind (the built-in leaves hundreds of MB) is collected during every method's runs alike.
+ * behind (the built-ins leave hundreds of MB) is collected during every method's runs alike. Warm-up:
+ * WARMUP_ROUNDS rounds (JIT, shader compiles on GPU backends), one for a step slower than SLOW_MS; the
+ * last sets how many steps each timed run repeats (SAMPLE_MS). Returns [medians, reps].
  */
-async function timeInRotation(steps: Step[], runs: number): Promise<number[]> {
+async function timeInRotation(steps: Step[], runs: number): Promise<[number[], number[]]> {
   const times: number[][] = steps.map(() => []);
-  for (let r = -2; r < runs; r++) {  // two warm-up rounds (and shader compiles on GPU backends)
+  const reps = steps.map(() => 1);
+  const first: number[] = [];
+  for (let r = -WARMUP_ROUNDS; r < runs; r++) {
     for (let m = 0; m < steps.length; m++) {
-      const ms = await once(steps[m]);
+      // a step that took a second is warm after one round (the built-ins on cpu: most of the run's time)
+      if (r > -WARMUP_ROUNDS && r < 0 && first[m] >= SLOW_MS) continue;
+      const ms = await once(steps[m], reps[m]);
+      if (r === -WARMUP_ROUNDS) first[m] = ms;
       if (r >= 0) times[m].push(ms);
+      if (r === -1) reps[m] = Math.min(1000, Math.ceil(SAMPLE_MS / Math.max(ms, 0.002)));
     }
   }
-  return times.map(median);
+  return [times.map(median), reps];
 }
 
-async function profile(step: Step, inputBytes: number) {
+async function profile(step: Step, logitsBytes: number) {
   const before = tf.memory().numBytes;
   const info = await tf.profile(() => { tf.dispose(step()); });
   const identities = info.kernels.filter((k) => k.name === 'Identity').length;
-  return {peakBytes: info.peakBytes - before + inputBytes, kernels: info.kernels.length - identities, identities};
+  return {peakBytes: info.peakBytes - before + logitsBytes, kernels: info.kernels.length - identities, identities};
 }
 
-/**
- * The bandwidth floor: a step that copies the logits once, where the backend keeps them (read N·K
- * floats, write N·K floats: what a fused loss-and-grad must do at least). Returns the step and a
- * clean-up.
- */
-function copyStep(logits: tf.Tensor): [() => tf.Tensor[], () => void] {
-  const backend = tf.backend();
-  if (tf.getBackend() === 'webgl') {
-    // one program that reads each logit and writes it, both unpacked (tf.neg would first pack them)
-    const gl = backend as unknown as {runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: string): tf.TensorInfo};
-    const program = {variableNames: ['x'], outputShape: logits.shape, userCode: 'void main() { setOutput(getXAtOutCoords()); }'};
-    return [() => {
-      const out = gl.runWebGLProgram(program, [logits], 'float32');
-      return [tf.engine().makeTensorFromTensorInfo(out)];
-    }, () => {}];
-  }
-  if (tf.getBackend() === 'webgpu') {
-    // tfjs's Neg program: one read and one write per logit, as a copy (tfjs has no copy kernel on
-    // webgpu: Identity shares the buffer). Uploaded first: tfjs runs ops on inputs still on the CPU
-    // below 1000 entries there, which would time a JavaScript loop.
-    (backend as unknown as WebGPUBackend).uploadToGPU(logits.dataId);
-    return [() => [tf.neg(logits)], () => {}];
-  }
-  if (tf.getBackend() === 'wasm') {
-    const wb = backend as unknown as WasmBackend & {wasm: {_malloc(n: number): number, _free(p: number): void}};
-    const bytes = logits.size * 4;
-    const src = offsetOf(wb, logits);
-    const dst = wb.wasm._malloc(bytes);
-    return [() => {
-      new Uint8Array(memoryOf(wb).buffer).copyWithin(dst, src, src + bytes);
-      return [];
-    }, () => wb.wasm._free(dst)];
-  }
-  const values = backend.readSync(logits.dataId) as Float32Array;  // cpu: the backend's own array
-  const dst = new Float32Array(values.length);
-  return [() => {
-    dst.set(values);
-    return [];
-  }, () => {}];
-}
-
-/** Runs the methods at one shape on the active backend. */
-async function benchShape(N: number, K: number, runs: number, seed: number): Promise<Row[]> {
-  const logits = tf.randomNormal([N, K], 0, 3, 'float32', seed);
-  const ids = tf.randomUniformInt([N], 0, K, seed);
-  const oneHot = tf.oneHot(ids, K).toFloat();
-  // Each method its own copy of the same values: a GPU backend uploads a tensor in the layout of the
-  // first program that reads it (packed for tfjs's ops, unpacked for ours), and keeps it so.
-  const values = await logits.data();
-  const z = [0, 1, 2].map(() => tf.tensor(values, [N, K], 'float32'));
-  const methods: Array<[string, Step]> = [
-    ['tf.losses.softmaxCrossEntropy (one-hot)', () => {
-      const {value, grad} = tf.valueAndGrad((x: tf.Tensor) => tf.losses.softmaxCrossEntropy(oneHot, x))(z[0]);
-      return [value, grad];
-    }],
-    ['fused tf.valueAndGrad (class ids)', () => {
-      const {value, grad} = tf.valueAndGrad((x: tf.Tensor) => softmaxCrossEntropy(x, ids))(z[1]);
-      return [value, grad];
-    }],
-    ['fused softmaxCrossEntropyWithGrad (class ids)', () => {
-      const {loss, grad} = softmaxCrossEntropyWithGrad(z[2], ids);
-      return [loss, grad];
-    }],
-  ];
-  const rows: Row[] = [];
-  const gradBytes = N * K * 4;
-  const [copy, freeCopy] = copyStep(logits);
-  const medians = await timeInRotation([...methods.map(([, step]) => step), copy], runs);
+/** Runs the methods at one shape on the active backend; rows labelled `backend`. */
+async function benchShape(backend: string, N: number, K: number, runs: number, seed: number): Promise<Row[]> {
+  const x = inputs(N, K, seed);
+  const [list, copies] = await methods(x);
+  const logitsBytes = N * K * 4;
+  const [copy, freeCopy] = copyStep(x.logits);
+  const [medians, reps] = await timeInRotation([...list.map((m) => m.step), copy], runs);
   freeCopy();
-  const copyMs = medians[methods.length];
-  for (const [m, [method, step]] of methods.entries()) {
-    const medianMs = medians[m];
-    const p = await profile(step, gradBytes);
-    rows.push({backend: tf.getBackend(), shape: [N, K], method, medianMs, speedup: NaN, ...p,
-      peakRatio: p.peakBytes / (2 * gradBytes), vsCopy: medianMs / copyMs, copyMs});
+  const copyMs = medians[list.length];
+  const rows: Row[] = [];
+  for (const [i, {kind, method, label, step}] of list.entries()) {
+    const medianMs = medians[i];
+    const p = await profile(step, logitsBytes);
+    const floorBytes = kind === 'loss' ? logitsBytes : 2 * logitsBytes;  // the logits (and the gradient)
+    const minBytes = floorBytes + N * 4;  // + the class ids
+    rows.push({backend, shape: [N, K], kind, method, label, medianMs, reps: reps[i], speedup: NaN, minBytes,
+      gbps: minBytes / GB / (medianMs / 1e3), copyMs, copyGbps: 2 * logitsBytes / GB / (copyMs / 1e3),
+      vsCopy: medianMs / copyMs, ...p, peakRatio: p.peakBytes / floorBytes});
   }
-  for (const r of rows) r.speedup = rows[0].medianMs / r.medianMs;
-  tf.dispose([logits, ids, oneHot, ...z]);
+  for (const r of rows) r.speedup = rows.find((b) => b.kind === r.kind && b.method === BASELINE)!.medianMs / r.medianMs;
+  tf.dispose([x.logits, x.ids, x.oneHot, x.idsFloat, ...copies]);
   return rows;
 }
 
+const seconds = (ms: number) => `${(ms / 1e3).toFixed(1)} s`;
+
+/** One progress line per shape: what it found, the value-and-grad speedups. */
+function summary(rows: Row[], ms: number): string {
+  const vg = (m: string) => rows.find((r) => r.kind === 'value-and-grad' && r.method === m)!.speedup.toFixed(1);
+  return `fused value-and-grad ${vg('fused tape')}× (tape), ${vg('fused loss-and-grad')}× (loss-and-grad) ` +
+      `vs tf.losses (${seconds(ms)})`;
+}
+
+/**
+ * Runs every shape on each backend in turn. `label` names the rows' backend (browser.ts: "cpu (Chromium)");
+ * default tfjs's backend name.
+ */
 export async function runBenchmark(opts: {shapes?: Array<[number, number]>, runs?: number,
-    backends?: string[], log?: (line: string) => void} = {}): Promise<Row[]> {
-  const {shapes = DEFAULT_SHAPES, runs = 5, backends = ['cpu', 'wasm'], log = () => {}} = opts;
+    backends?: string[], log?: (line: string) => void, label?: string} = {}): Promise<Row[]> {
+  const {shapes = DEFAULT_SHAPES, runs = DEFAULT_RUNS, backends = ['cpu', 'wasm'], log = () => {}} = opts;
   const rows: Row[] = [];
   for (const backend of backends) {
     // tfjs keeps the previous backend when one fails to initialize (webgpu without navigator.gpu)
     if (!await tf.setBackend(backend)) throw new Error(`tf.setBackend('${backend}') failed: no such backend here`);
     await ready();
+    const label = opts.label ?? backend;
     for (const [N, K] of shapes) {
-      log(`benchmark: ${backend} [${N},${K}] ...`);
-      rows.push(...await benchShape(N, K, runs, 7));
+      log(`benchmark: ${label} [${N},${K}]: ${WARMUP_ROUNDS} warm-up + ${runs} timed rounds ...`);
+      const t0 = performance.now();
+      const shapeRows = await benchShape(label, N, K, runs, 7);
+      log(`benchmark: ${label} [${N},${K}]: ${summary(shapeRows, performance.now() - t0)}`);
+      rows.push(...shapeRows);
     }
   }
   return rows;
-}
-
-const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
-
-/** A Markdown table of the rows. */
-export function formatTable(rows: Row[]): string {
-  const lines = [
-    '| backend | shape | method | median ms | speedup | × copy | peak bytes | peak / (logits + grad) | kernels (+Identity) |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  let last = '';
-  for (const r of rows) {
-    const key = `${r.backend} ${r.shape}`;
-    if (key !== last) {
-      lines.push(`| ${r.backend} | [${r.shape.join(',')}] | copy of the logits (bandwidth floor) | ${r.copyMs.toFixed(2)} | | 1.0 | | | |`);
-      last = key;
-    }
-    lines.push(`| ${r.backend} | [${r.shape.join(',')}] | ${r.method} | ${r.medianMs.toFixed(2)} | ` +
-        `${r.speedup.toFixed(1)}× | ${r.vsCopy.toFixed(1)} | ${mb(r.peakBytes)} | ${r.peakRatio.toFixed(3)} | ` +
-        `${r.kernels} (+${r.identities}) |`);
-  }
-  return lines.join('\n');
 }
 
 export function parseArgs(argv: string[]) {
