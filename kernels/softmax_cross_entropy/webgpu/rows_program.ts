@@ -14,6 +14,9 @@
  * partial loss with an atomic store and then counts itself with atomicAdd on a counter; the one that
  * counts last adds the published partials in workgroup order (the same order every run, so the same
  * bits). The forward's counter is its denominator output itself (uploaded as 0, then overwritten with D).
+ * WGSL's atomics are relaxed, so that a workgroup's published partial is visible to the one counting
+ * after it rests on a storage barrier between the two atomics and on atomics going to device memory,
+ * as they do on GPUs and on SwiftShader; WGSL's memory model does not promise it across workgroups.
  * Loss-and-grad's gradient needs D before it is written, so there each workgroup sums D itself: N
  * label reads per workgroup, cheap next to its rows' K logits each (the 'mean' of class ids only).
  */
