@@ -40,27 +40,16 @@ export function gradientBindings(v: Variant, dy: DySource | null, vec4: boolean)
 export const gradientKey = (v: Variant, dy: DySource | null, vec4: boolean) =>
   `fusedCE-gradient-${variantKey(gradientVariant(v))}-${dy}${vec4 ? '-vec4' : ''}`;
 
-
 /**
  * `vec4` (K a multiple of 4, so every row starts on a vec4): each thread takes four consecutive classes
  * a step, read and written as vec4s: a quarter of the loads, stores and loop steps (on SwiftShader the
  * program ran about 1.6× as fast).
  */
 export function gradientSource(v: Variant, dy: DySource | null, vec4: boolean): string {
-  return vec4 ? gradientSource4(v, dy) : gradientSource1(v, dy);
-}
-
-const dyRowOf = (dy: DySource | null) => (dy === null ? '1.0'
-  : dy === 'none' ? 'dy[row]'
-  : dy === 'mean' ? 'select(dy[0] / den[0], 0.0, den[0] == 0.0)'  // every row ignored: 0, never NaN
-  : 'dy[0]');
-
-function gradientSource4(v: Variant, dy: DySource | null): string {
   const gv = gradientVariant(v);
-  const target = !v.ids ? 'vec4<f32>(0.0)'
-    : `select(vec4<f32>(0.0), vec4<f32>(${v.spread ? 'targetCoef(y)' : 'am'}), classes == vec4<i32>(y))`;
-  return `${declarations(gradientBindings(v, dy, true))}
-${helpers(gv, true)}
+  const n = vec4 ? 4 : 1;  // classes per element of the per-class bindings
+  return `${declarations(gradientBindings(v, dy, vec4))}
+${helpers(gv, vec4)}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let id = ${GROUP_INDEX};
@@ -71,10 +60,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let lane = i32(lid & (lanes - 1u));
   let row = i32(g * (WG >> u.shift) + (lid >> u.shift));
   if (row >= u.numRows) { return; }
-  let K4 = u.numClasses / 4;
-  let base = row * K4;
-  let c0 = i32(tile) * (u.tileLen / 4);
-  let c1 = min(K4, c0 + u.tileLen / 4);
+  // in elements of the per-class bindings (vec4s or floats)
+  let K = u.numClasses / ${n};
+  let base = row * K;
+  let c0 = i32(tile) * (u.tileLen / ${n});
+  let c1 = min(K, c0 + u.tileLen / ${n});
   let dyRow = ${dyRowOf(dy)};
   let hi = lse[row];
   let lo = lseLow[row];
@@ -85,7 +75,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
   let scale = dyRow * u.invTemp;
   for (var c = c0 + lane; c < c1; c = c + i32(lanes)) {
-    var out = vec4<f32>(0.0);
+    ${vec4 ? step4(v) : step1(v)}
+    grad[base + c] = out;
+  }
+}
+`;
+}
+
+const dyRowOf = (dy: DySource | null) => (dy === null ? '1.0'
+  : dy === 'none' ? 'dy[row]'
+  : dy === 'mean' ? 'select(dy[0] / den[0], 0.0, den[0] == 0.0)'  // every row ignored: 0, never NaN
+  : 'dy[0]');
+
+/** One step of the loop over four classes (element c of the vec4 bindings): `out`, from s = logits/T. */
+function step4(v: Variant): string {
+  const target = !v.ids ? 'vec4<f32>(0.0)'
+    : `select(vec4<f32>(0.0), vec4<f32>(${v.spread ? 'targetCoef(y)' : 'am'}), classes == vec4<i32>(y))`;
+  return `var out = vec4<f32>(0.0);
     if (!zero) {
       let s = logits[base + c] * u.invTemp;
       if (poisoned) { out = vec4<f32>(nan()); }
@@ -96,44 +102,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         // an impossible class (−∞ logit): probability 0, gradient 0
         out = select(scale * (coef * p - a), vec4<f32>(0.0), bitcast<vec4<u32>>(s) == vec4<u32>(0xff800000u));
       }
-    }
-    grad[base + c] = out;
-  }
-}
-`;
+    }`;
 }
 
-function gradientSource1(v: Variant, dy: DySource | null): string {
-  const gv = gradientVariant(v);
-  const dyRow = dyRowOf(dy);
+/** One step of the loop over one class c: `out`. */
+function step1(v: Variant): string {
   const target = v.ids ? (v.spread ? 'select(0.0, targetCoef(y), c == y)' : 'select(0.0, am, c == y)') : '0.0';
-  return `${declarations(gradientBindings(v, dy, false))}
-${helpers(gv)}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let id = ${GROUP_INDEX};
-  if (id >= u.groups) { return; }
-  let tile = id % u.tiles;
-  let g = id / u.tiles;
-  let lanes = 1u << u.shift;
-  let lane = i32(lid & (lanes - 1u));
-  let row = i32(g * (WG >> u.shift) + (lid >> u.shift));
-  if (row >= u.numRows) { return; }
-  let K = u.numClasses;
-  let base = row * K;
-  let c0 = i32(tile) * u.tileLen;
-  let c1 = min(K, c0 + u.tileLen);
-  let dyRow = ${dyRow};
-  let hi = lse[row];
-  let lo = lseLow[row];
-  let am = mass[row];
-  let zero = ignored(row) || dyRow == 0.0;
-  let poisoned = isNaN(hi);  // NaN or +∞ in the row, all −∞, or an invalid class id
-  let y = ${v.ids ? 'classId(row)' : '0'};
-  let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
-  let scale = dyRow * u.invTemp;
-  for (var c = c0 + lane; c < c1; c = c + i32(lanes)) {
-    var out = 0.0;
+  return `var out = 0.0;
     if (!zero) {
       let s = logits[base + c] * u.invTemp;
       if (poisoned) { out = nan(); }
@@ -142,9 +117,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let a = ${target}${v.spread ? ' + spreadCoef(c, base + c)' : ''};
         out = scale * (coef * p - a);
       }
-    }
-    grad[base + c] = out;
-  }
-}
-`;
+    }`;
 }
