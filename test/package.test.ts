@@ -85,34 +85,31 @@ test('require("tfjs-fused-cross-entropy/wasm") (CommonJS) does the same', () => 
   expect(loss).toBeCloseTo(Math.LN2, 6);
 });
 
-// Node has no WebGL: loading the subpath must still work and register the kernels (the browser suite
-// runs them); a bundler resolves it the same way
-const WEBGL_SCRIPT = (imports: string) => `${imports}
+// Node has no WebGL or WebGPU: loading a GPU subpath must still work and register the kernels (the
+// browser suite runs them); a bundler resolves it the same way. Prints which of the three `backend` has.
+const KERNELS_SCRIPT = (backend: string, imports: string) => `${imports}
   const names = ['FusedSoftmaxCrossEntropy', 'FusedSoftmaxCrossEntropyGrad', 'SoftmaxCrossEntropyWithLogits'];
-  console.log(JSON.stringify(names.map((n) => tf.getKernel(n, 'webgl') != null)));`;
+  console.log(JSON.stringify(names.map((n) => tf.getKernel(n, '${backend}') != null)));`;
 
 test('import "tfjs-fused-cross-entropy/webgl" (ESM) registers the three webgl kernels', () => {
-  const out = runNode(WEBGL_SCRIPT(`
+  const out = runNode(KERNELS_SCRIPT('webgl', `
     import * as tf from '@tensorflow/tfjs-core';
     import 'tfjs-fused-cross-entropy/webgl';`), 'module');
   expect(JSON.parse(out)).toEqual([true, true, true]);
 });
 
 test('require("tfjs-fused-cross-entropy/webgl") (CommonJS) does the same', () => {
-  const out = runNode(WEBGL_SCRIPT(`
+  const out = runNode(KERNELS_SCRIPT('webgl', `
     const tf = require('@tensorflow/tfjs-core');
     require('tfjs-fused-cross-entropy/webgl');`), 'commonjs');
   expect(JSON.parse(out)).toEqual([true, true, true]);
 });
 
-// Node has no WebGPU (no navigator.gpu, so @tensorflow/tfjs-backend-webgpu registers no backend there):
-// the subpath must still load and register the kernels, which only calls registerKernel
-const WEBGPU_SCRIPT = (imports: string) => `${imports}
-  const names = ['FusedSoftmaxCrossEntropy', 'FusedSoftmaxCrossEntropyGrad', 'SoftmaxCrossEntropyWithLogits'];
-  console.log(JSON.stringify(names.map((n) => tf.getKernel(n, 'webgpu') != null)));`;
+// Node has no navigator.gpu, so @tensorflow/tfjs-backend-webgpu registers no backend there: the subpath
+// must still load and register the kernels, which only calls registerKernel
 
 test('import "tfjs-fused-cross-entropy/webgpu" (ESM) registers the three webgpu kernels', () => {
-  const out = runNode(WEBGPU_SCRIPT(`
+  const out = runNode(KERNELS_SCRIPT('webgpu', `
     import * as tf from '@tensorflow/tfjs-core';
     import '@tensorflow/tfjs-backend-webgpu';
     import 'tfjs-fused-cross-entropy/webgpu';`), 'module');
@@ -120,7 +117,7 @@ test('import "tfjs-fused-cross-entropy/webgpu" (ESM) registers the three webgpu 
 });
 
 test('require("tfjs-fused-cross-entropy/webgpu") (CommonJS) does the same', () => {
-  const out = runNode(WEBGPU_SCRIPT(`
+  const out = runNode(KERNELS_SCRIPT('webgpu', `
     const tf = require('@tensorflow/tfjs-core');
     require('@tensorflow/tfjs-backend-webgpu');
     require('tfjs-fused-cross-entropy/webgpu');`), 'commonjs');
