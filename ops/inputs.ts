@@ -1,5 +1,6 @@
 /** Checks logits and labels and tells class ids from probabilities. */
 import * as tf from '@tensorflow/tfjs-core';
+import {assertTensorLike} from './convert.js';
 
 export type LabelsLike = tf.Tensor | tf.TensorLike;
 
@@ -22,6 +23,7 @@ export function checkInputs(op: string, logitsIn: tf.Tensor | tf.TensorLike, lab
     throw new Error(`${op}: logits must be a float32 tensor; got ${logitsIn.dtype}. ` +
         `Cast it with tf.cast(logits, 'float32').`);
   }
+  if (!(logitsIn instanceof tf.Tensor)) assertTensorLike(logitsIn, 'logits', op);
   const logits = logitsIn instanceof tf.Tensor ? logitsIn : tf.tensor(logitsIn as tf.TensorLike, undefined, 'float32');
   if (logits.rank < 1) {
     throw new Error(`${op}: logits must have rank >= 1 with classes on the last axis; got a scalar.`);
@@ -38,6 +40,7 @@ export function checkInputs(op: string, logitsIn: tf.Tensor | tf.TensorLike, lab
     labels = labelsIn;
   } else {
     if (labelsIn == null) throw new Error(`${op}: ${expected}; got ${String(labelsIn)}.`);
+    assertTensorLike(labelsIn, 'labels', op);
     labels = tf.tensor(labelsIn as tf.TensorLike, undefined, 'float32');
     if (tf.util.arraysEqual(labels.shape, rows)) {
       const v = labels.dataSync();

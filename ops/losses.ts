@@ -1,31 +1,74 @@
-/** losses.softmaxCrossEntropy: tf.losses.softmaxCrossEntropy's signature and results, on the fused kernels. */
+/** losses.softmaxCrossEntropy: tf.losses.softmaxCrossEntropy's signature, results and errors, on the fused kernels. */
 import * as tf from '@tensorflow/tfjs-core';
+import {toTensor} from './convert.js';
 import {softmaxCrossEntropy as fused} from './softmax_cross_entropy.js';
 
+const OP = 'softmaxCrossEntropy';
+const REDUCTIONS = [tf.Reduction.NONE, tf.Reduction.MEAN, tf.Reduction.SUM, tf.Reduction.SUM_BY_NONZERO_WEIGHTS];
+
 /**
- * A drop-in for tf.losses.softmaxCrossEntropy: same arguments, same results, same default reduction
- * (tf.Reduction.SUM_BY_NONZERO_WEIGHTS). Label smoothing spreads ε over the last axis (tfjs uses
- * shape[1], the same for the usual [N, K] logits).
+ * A drop-in for tf.losses.softmaxCrossEntropy: same arguments, same results and gradients, same error
+ * messages, same default reduction (tf.Reduction.SUM_BY_NONZERO_WEIGHTS), on the fused kernels.
+ * Label smoothing spreads ε over the last axis (tfjs uses shape[1], the same for the usual [N, K] logits).
  *
  * @param onehotLabels probabilities (usually one-hot) of logits' shape.
- * @param logits float32 [..., K].
+ * @param logits [..., K], any numeric dtype (read as float32).
  * @param weights optional weights that broadcast against the per-row losses.
- * @param labelSmoothing ε in [0, 1]. Default 0.
+ * @param labelSmoothing ε: when ε > 0 the labels become labels·(1 − ε) + ε/K. Default 0.
  * @param reduction a tf.Reduction. Default SUM_BY_NONZERO_WEIGHTS.
  */
 export function softmaxCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
     onehotLabels: T | tf.TensorLike, logits: T | tf.TensorLike, weights?: tf.Tensor | tf.TensorLike,
     labelSmoothing = 0, reduction: tf.Reduction = tf.Reduction.SUM_BY_NONZERO_WEIGHTS): O {
   return tf.tidy(() => {
-    const z = logits instanceof tf.Tensor ? logits : tf.tensor(logits, undefined, 'float32');
-    let labels = onehotLabels instanceof tf.Tensor ? onehotLabels : tf.tensor(onehotLabels, undefined, 'float32');
+    // tfjs's checks, in tfjs's order, with tfjs's messages
+    let labels = toTensor(onehotLabels, 'onehotLabels', OP);
+    let z = toTensor(logits, 'logits', OP);
+    const w = weights == null ? null : toTensor(weights, 'weights', OP);
     tf.util.assertShapesMatch(labels.shape, z.shape, 'Error in softmaxCrossEntropy: ');
+    if (!REDUCTIONS.includes(reduction)) throw new Error(`Unknown reduction: ${reduction}`);
+    const K = z.rank === 0 ? 0 : z.shape[z.rank - 1];
+    // What the fused kernels do not take (scalar logits, no classes) gets tfjs's own result or error.
+    if (K === 0) return tf.losses.softmaxCrossEntropy(labels, z, w ?? undefined, labelSmoothing, reduction) as O;
+    if (z.dtype !== 'float32') z = tf.cast(z, 'float32');
     if (labels.dtype !== 'float32') labels = tf.cast(labels, 'float32');
-    if (weights == null && reduction !== tf.Reduction.NONE) {
-      // Without weights SUM_BY_NONZERO_WEIGHTS and MEAN both divide by N, the fused 'mean' for probabilities.
-      return fused(z, labels, {labelSmoothing, reduction: reduction === tf.Reduction.SUM ? 'sum' : 'mean'}) as O;
+    // tfjs smooths only when ε > 0, and with any ε > 0; the kernels take ε in [0, 1], so a larger one
+    // smooths the labels first, exactly as tfjs does
+    let eps = labelSmoothing > 0 ? labelSmoothing : 0;
+    if (eps > 1) {
+      labels = tf.add(tf.mul(labels, 1 - eps), eps / K);
+      eps = 0;
     }
-    const perRow = fused(z, labels, {labelSmoothing, reduction: 'none'});
-    return tf.losses.computeWeightedLoss(perRow, weights ?? undefined, reduction) as O;
+    if (w == null && reduction !== tf.Reduction.NONE && z.size > 0) {
+      // Without weights SUM_BY_NONZERO_WEIGHTS and MEAN both divide by N, the fused 'mean' for probabilities.
+      return fused(z, labels, {labelSmoothing: eps, reduction: reduction === tf.Reduction.SUM ? 'sum' : 'mean'}) as O;
+    }
+    return weightedLoss(fused(z, labels, {labelSmoothing: eps, reduction: 'none'}), w, reduction) as O;
   });
+}
+
+/**
+ * tf.losses.computeWeightedLoss's reductions of the per-row losses, with its results (an empty batch's
+ * MEAN and SUM_BY_NONZERO_WEIGHTS are 0/0 = NaN, as in tfjs), but with sums that are exact over an empty
+ * tensor on every backend (tfjs-backend-wasm's Sum of nothing returns uninitialised memory).
+ */
+function weightedLoss(losses: tf.Tensor, weights: tf.Tensor | null, reduction: tf.Reduction): tf.Tensor {
+  const weighted = weights == null ? losses : tf.mul(losses, weights);
+  if (reduction === tf.Reduction.NONE) return weighted;
+  const total = sumAll(weighted);
+  if (reduction === tf.Reduction.SUM) return total;
+  if (reduction === tf.Reduction.MEAN) {
+    if (weights == null) return tf.div(total, losses.size);
+    const result = tf.div(total, sumAll(weights));
+    const broadcastFactor = losses.size / weights.size;
+    return broadcastFactor > 1 ? tf.div(result, broadcastFactor) : result;
+  }
+  // SUM_BY_NONZERO_WEIGHTS: the number of nonzero weights once broadcast to the losses' shape
+  if (weights == null) return tf.div(total, losses.size);
+  const nonZero = sumAll(tf.cast(tf.notEqual(tf.mul(weights, tf.ones(losses.shape)), 0), 'float32'));
+  return tf.div(total, nonZero);
+}
+
+function sumAll(t: tf.Tensor): tf.Tensor {
+  return t.size === 0 ? tf.scalar(0) : tf.sum(t);
 }

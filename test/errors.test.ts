@@ -10,6 +10,9 @@ const probs = () => tf.fill([3, 4], 0.25);
 
 const cases: Array<[string, () => [tf.Tensor | number[], tf.Tensor | number[], SoftmaxCrossEntropyOptions?], RegExp]> = [
   ['int32 logits', () => [tf.zeros([3, 4], 'int32'), ids()], /logits must be a float32 tensor; got int32/],
+  ['logits an object', () => [{} as tf.Tensor, ids()], /Argument 'logits' passed to '\w+' must be a Tensor or TensorLike, but got 'Object'/],
+  ['labels an object', () => [z(), {} as tf.Tensor], /Argument 'labels' passed to '\w+' must be a Tensor or TensorLike, but got 'Object'/],
+  ['logits strings', () => [['a', 'b'] as unknown as number[], ids()], /Argument 'logits' passed to '\w+' must be numeric/],
   ['scalar logits', () => [tf.scalar(1), ids()], /logits must have rank >= 1/],
   ['K = 0', () => [tf.zeros([3, 0]), tf.tensor1d([0, 0, 0], 'int32')], /at least one class.*\[3,0\]/],
   ['float32 class ids', () => [z(), tf.tensor1d([0, 1, 2])], /Class ids must be int32/],

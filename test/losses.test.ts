@@ -52,6 +52,72 @@ test('the default reduction is SUM_BY_NONZERO_WEIGHTS, as in tfjs', () => {
   close(losses.softmaxCrossEntropy(onehot, logits, w), tf.losses.softmaxCrossEntropy(onehot, logits, w), 2e-6);
 });
 
-test('mismatched shapes throw as tfjs does', () => {
-  expect(() => losses.softmaxCrossEntropy(tf.zeros([3, 4]), tf.zeros([3, 5]))).toThrow(/softmaxCrossEntropy/);
+/**
+ * Bad and unusual input, side by side with tfjs: where tf.losses.softmaxCrossEntropy throws, the drop-in
+ * throws the same message; where it returns, the drop-in returns the same value (NaN included).
+ */
+type Args = Parameters<typeof tf.losses.softmaxCrossEntropy>;
+const l2 = () => tf.tensor2d([[0, 0, 1], [1, 0, 0]]);
+const z2 = () => tf.tensor2d([[1, 2, 3], [0, 1, 0]]);
+const SIDE_BY_SIDE: Array<[string, () => unknown[]]> = [
+  ['onehotLabels {}', () => [{}, z2()]],
+  ['logits {}', () => [l2(), {}]],
+  ['weights {}', () => [l2(), z2(), {}]],
+  ['tfjs\'s own test: {} labels with labelSmoothing = Reduction.MEAN', () => [{}, z2(), tf.ones([1, 2]), tf.Reduction.MEAN]],
+  ['onehotLabels null', () => [null, z2()]],
+  ['onehotLabels undefined', () => [undefined, z2()]],
+  ['logits null', () => [l2(), null]],
+  ['logits a Float64Array', () => [l2(), new Float64Array(6)]],
+  ['onehotLabels a string', () => ['a', z2()]],
+  ['logits a string tensor', () => [l2(), tf.tensor(['a', 'b', 'c', 'd', 'e', 'f'], [2, 3])]],
+  ['weights a string', () => [l2(), z2(), 'x']],
+  ['shapes that differ', () => [tf.zeros([3, 3]), z2()]],
+  ['scalar logits', () => [tf.scalar(1), tf.scalar(2)]],
+  ['no classes', () => [tf.zeros([2, 0]), tf.zeros([2, 0])]],
+  ['weights that do not broadcast', () => [l2(), z2(), tf.ones([3])]],
+  ['an unknown reduction', () => [l2(), z2(), undefined, 0, 7]],
+  ['a null reduction', () => [l2(), z2(), undefined, 0, null]],
+  ['int32 logits', () => [l2(), tf.tensor2d([[1, 2, 3], [0, 1, 0]], undefined, 'int32')]],
+  ['bool labels', () => [tf.tensor2d([[0, 0, 1], [1, 0, 0]], undefined, 'bool'), z2()]],
+  ['nested arrays', () => [[[0, 0, 1], [1, 0, 0]], [[1, 2, 3], [0, 1, 0]]]],
+  ['labelSmoothing 1.5', () => [l2(), z2(), undefined, 1.5]],
+  ['labelSmoothing -1', () => [l2(), z2(), undefined, -1]],
+  ['labelSmoothing NaN', () => [l2(), z2(), undefined, NaN]],
+  ['rank 1', () => [tf.tensor1d([0, 1]), tf.tensor1d([1, 2])]],
+  ['an empty batch', () => [tf.zeros([0, 3]), tf.zeros([0, 3])]],
+  ['an empty batch, SUM', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), undefined, 0, tf.Reduction.SUM]],
+  ['an empty batch with weights', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), tf.ones([0])]],
+  ['an empty batch with a scalar weight, MEAN', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), tf.scalar(2), 0, tf.Reduction.MEAN]],
+  ['an empty batch, NONE', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), undefined, 0, tf.Reduction.NONE]],
+];
+
+function outcome(f: (...a: Args) => tf.Tensor, args: unknown[]): {error: string} | {shape: number[], values: number[]} {
+  try {
+    const y = f(...(args as Args));
+    return {shape: y.shape, values: Array.from(y.dataSync())};
+  } catch (e) {
+    return {error: (e as Error).message};
+  }
+}
+
+test.each(SIDE_BY_SIDE)('%s: the same error or result as tf.losses.softmaxCrossEntropy', (_, args) => {
+  const theirs = outcome(tf.losses.softmaxCrossEntropy, args());
+  const ours = outcome(losses.softmaxCrossEntropy, args());
+  if ('error' in theirs) {
+    expect(ours).toEqual(theirs);
+  } else {
+    expect(ours).toHaveProperty('values');
+    const o = ours as {shape: number[], values: number[]};
+    expect(o.shape).toEqual(theirs.shape);
+    theirs.values.forEach((v, i) => (Number.isNaN(v) ? expect(o.values[i]).toBeNaN()
+        : expect(Math.abs(o.values[i] - v)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(v)))));
+  }
+});
+
+test('the drop-in leaks nothing when it throws', () => {
+  const labels = tf.zeros([2, 3]);
+  const before = tf.memory().numTensors;
+  expect(() => losses.softmaxCrossEntropy(labels, {} as tf.Tensor)).toThrow(/logits/);
+  expect(() => losses.softmaxCrossEntropy([[0, 1]], [[0, 1]], {} as tf.Tensor)).toThrow(/weights/);
+  expect(tf.memory().numTensors).toBe(before);
 });
