@@ -3,7 +3,8 @@
  * float64 Math.exp / Math.log over dense sweeps, including the range where exp underflows, −∞ and
  * NaN. The bounds asserted are the ones math.ts states.
  */
-import {SCALAR, SIMD} from '../backends/wasm/binaries';
+import {SCALAR} from '../backends/wasm/binaries/scalar';
+import {SIMD} from '../backends/wasm/binaries/simd';
 import type {KernelModule} from '../backends/wasm/module';
 
 function instantiate(base64: string): {ex: KernelModule, memory: WebAssembly.Memory} {

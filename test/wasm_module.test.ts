@@ -4,7 +4,9 @@
  * shared-memory build (for tfjs's threaded build) computes exactly what the SIMD build does.
  */
 import {execFileSync} from 'child_process';
-import {SCALAR, SIMD, SIMD_SHARED} from '../backends/wasm/binaries';
+import {SCALAR} from '../backends/wasm/binaries/scalar';
+import {SIMD} from '../backends/wasm/binaries/simd';
+import {SIMD_SHARED} from '../backends/wasm/binaries/simd_shared';
 import type {KernelModule} from '../backends/wasm/module';
 
 const BUILDS = {scalar: SCALAR, simd: SIMD, 'simd-shared': SIMD_SHARED};

@@ -1,13 +1,16 @@
 /**
- * Loads the wasm kernels' module (backends/wasm/binaries.ts, built by scripts/build_wasm.js) against a
- * tfjs wasm backend's own WebAssembly.Memory, so the kernels read and write tensors where tfjs keeps
- * them. One instance per memory; the build follows tfjs's: SIMD when WASM_HAS_SIMD_SUPPORT says so,
- * the shared-memory build when the memory is shared (tfjs's threaded build, which is always SIMD).
- * Compilation and instantiation are asynchronous (browsers refuse a large synchronous compile on the
- * main thread), so they happen in ready().
+ * Loads the wasm kernels' module against a tfjs wasm backend's own WebAssembly.Memory, so the kernels
+ * read and write tensors where tfjs keeps them. One instance per memory; the build follows tfjs's: SIMD
+ * when WASM_HAS_SIMD_SUPPORT says so, the shared-memory build when the memory is shared (tfjs's
+ * threaded build, which is always SIMD). Compilation and instantiation are asynchronous (browsers
+ * refuse a large synchronous compile on the main thread), so they happen in ready().
+ *
+ * Each build is a module of its own (backends/wasm/binaries/, written by scripts/build_wasm.js), and
+ * ready() imports only the one it picks, with import(): tsc's CommonJS build turns that into a
+ * require() run then, and bundlers inline it (esbuild without splitting) or emit it as a chunk they
+ * load themselves (webpack, Vite), so there is still no file for the user to serve.
  */
 import {env, TensorInfo} from '@tensorflow/tfjs-core';
-import {SCALAR, SIMD, SIMD_SHARED} from './binaries.js';
 
 /** The part of tfjs-backend-wasm's BackendWasm this package uses. */
 export interface WasmBackend {
@@ -30,7 +33,6 @@ export interface KernelModule {
 }
 
 export type Variant = 'scalar' | 'simd' | 'simd-shared';
-const BINARIES: Record<Variant, string> = {'scalar': SCALAR, 'simd': SIMD, 'simd-shared': SIMD_SHARED};
 
 interface Loaded {variant: Variant; exports: KernelModule}
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
@@ -53,10 +55,20 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** The build's base64, imported on first use: one literal import() per build, so bundlers see all three. */
+function base64Of(variant: Variant): Promise<string> {
+  switch (variant) {
+    case 'scalar': return import('./binaries/scalar.js').then((m) => m.SCALAR);
+    case 'simd': return import('./binaries/simd.js').then((m) => m.SIMD);
+    case 'simd-shared': return import('./binaries/simd_shared.js').then((m) => m.SIMD_SHARED);
+  }
+}
+
 function compile(variant: Variant): Promise<WebAssembly.Module> {
   let m = compiled.get(variant);
   if (m === undefined) {
-    m = WebAssembly.compile(decode(BINARIES[variant]));
+    m = base64Of(variant).then((base64) => WebAssembly.compile(decode(base64)));
+    m.catch(() => compiled.delete(variant));  // a failed load (a chunk a bundler could not fetch) may be retried
     compiled.set(variant, m);
   }
   return m;
