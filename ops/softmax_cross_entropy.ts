@@ -25,11 +25,18 @@ export function prepare(op: string, logits: tf.Tensor | tf.TensorLike, labels: L
  * @param logits float32 [..., K]: classes on the last axis, any number of leading (row) axes.
  * @param labels int32 class ids of shape logits.shape[:-1], or float32 probabilities of logits.shape.
  * @param options smoothing, class weights, ignoreIndex, temperature, z-loss, reduction (default 'mean').
- * @returns a scalar, or for reduction 'none' one loss per row (shape logits.shape[:-1]).
+ * @returns a scalar (typed tf.Scalar: what optimizer.minimize and tf.valueAndGrad take), or for
+ *     reduction 'none' one loss per row (shape logits.shape[:-1]).
  *
  * Works with tf.grad, tf.valueAndGrad, tf.variableGrads and optimizer.minimize: the gradient with
  * respect to the logits is one run of the fused backward kernel.
  */
+export function softmaxCrossEntropy(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options: SoftmaxCrossEntropyOptions & {reduction: 'none'}): tf.Tensor;
+export function softmaxCrossEntropy(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options?: SoftmaxCrossEntropyOptions & {reduction?: 'sum' | 'mean'}): tf.Scalar;
+export function softmaxCrossEntropy(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options?: SoftmaxCrossEntropyOptions): tf.Tensor;
 export function softmaxCrossEntropy(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
     options: SoftmaxCrossEntropyOptions = {}): tf.Tensor {
   return tf.tidy(() => {

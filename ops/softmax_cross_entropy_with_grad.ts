@@ -6,10 +6,13 @@ import {LabelsLike} from './inputs.js';
 import {SoftmaxCrossEntropyOptions} from './options.js';
 import {prepare} from './softmax_cross_entropy.js';
 
-/** The result of {@link softmaxCrossEntropyWithGrad} (a type alias, so tf.dispose(result) accepts it). */
-export type LossAndGrad = {
+/**
+ * The result of {@link softmaxCrossEntropyWithGrad} (a type alias, so tf.dispose(result) accepts it).
+ * `L` is tf.Scalar for a reduced loss and tf.Tensor for reduction 'none'.
+ */
+export type LossAndGrad<L extends tf.Tensor = tf.Tensor> = {
   /** As softmaxCrossEntropy returns it: a scalar, or one loss per row for reduction 'none'. */
-  loss: tf.Tensor;
+  loss: L;
   /** d(loss)/d(logits), shape logits.shape; for reduction 'none', the gradient of the summed losses. */
   grad: tf.Tensor;
 };
@@ -19,6 +22,12 @@ export type LossAndGrad = {
  * read once and the gradient written once. Use it in a hand-written training step (apply `grad` to
  * the layer that produced the logits); the arguments are those of softmaxCrossEntropy.
  */
+export function softmaxCrossEntropyWithGrad(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options: SoftmaxCrossEntropyOptions & {reduction: 'none'}): LossAndGrad<tf.Tensor>;
+export function softmaxCrossEntropyWithGrad(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options?: SoftmaxCrossEntropyOptions & {reduction?: 'sum' | 'mean'}): LossAndGrad<tf.Scalar>;
+export function softmaxCrossEntropyWithGrad(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
+    options?: SoftmaxCrossEntropyOptions): LossAndGrad;
 export function softmaxCrossEntropyWithGrad(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
     options: SoftmaxCrossEntropyOptions = {}): LossAndGrad {
   return tf.tidy(() => {
