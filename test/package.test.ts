@@ -28,7 +28,7 @@ test('the ESM build is marked as modules and exports the same names', () => {
   // every relative import carries its .js extension, as Node's ESM resolver and bundlers need
   const files = fs.readdirSync(esm, {recursive: true}).map(String).filter((f) => f.endsWith('.js'));
   for (const f of files) {
-    for (const m of fs.readFileSync(path.join(esm, f), 'utf8').matchAll(/(?:from|import) '(\.[^']*)'/g)) {
+    for (const m of fs.readFileSync(path.join(esm, f), 'utf8').matchAll(/(?:from |import |import\()'(\.[^']*)'/g)) {
       expect(m[1]).toMatch(/\.js$/);
     }
   }
@@ -83,6 +83,23 @@ test('require("tfjs-fused-cross-entropy/wasm") (CommonJS) does the same', () => 
   const [backend, loss] = JSON.parse(out);
   expect(backend).toBe('wasm');
   expect(loss).toBeCloseTo(Math.LN2, 6);
+});
+
+test('the CommonJS build requires only the wasm build ready() picks, and only then', () => {
+  const out = runNode(`(async () => {
+    const tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-wasm');
+    const fce = require('tfjs-fused-cross-entropy');
+    require('tfjs-fused-cross-entropy/wasm');
+    const binaries = () => Object.keys(require.cache).filter((f) => /[\\\\/]backends[\\\\/]wasm[\\\\/]binaries[\\\\/]/.test(f))
+        .map((f) => require('path').relative(${JSON.stringify(root)}, f).split(require('path').sep).join('/'));
+    const before = binaries();
+    await tf.setBackend('wasm');
+    await fce.ready();
+    console.log(JSON.stringify([before, binaries()]));
+  })();`, 'commonjs');
+  // Node has wasm SIMD and tfjs's unthreaded build there: the simd build, nothing before ready()
+  expect(JSON.parse(out)).toEqual([[], ['dist/cjs/backends/wasm/binaries/simd.js']]);
 });
 
 // Node has no WebGL or WebGPU: loading a GPU subpath must still work and register the kernels (the
