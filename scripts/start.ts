@@ -103,7 +103,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
   await ready();
   const split = loadMnist();
   console.log(`MNIST (the mnist package): ${split.train.n} training and ${split.test.n} test digits; ` +
-      `backend ${tf.getBackend()}; ${args.epochs} epochs of batches of ${args.batchSize}; a 784-128-10 perceptron, Adam 1e-3`);
+      `backend ${tf.getBackend()}; ${args.epochs} epoch${args.epochs === 1 ? '' : 's'} of batches of ${args.batchSize}; a 784-128-10 perceptron, Adam 1e-3`);
   const data = tensors(split);
   const results: Result[] = [];
   for (const kind of ['fused', 'built-in'] as LossKind[]) results.push(await train(kind, args, data));

@@ -26,7 +26,7 @@ afterAll(async () => {
   await demo?.close();
 });
 
-interface Shown {state: string; status: string; steps: number[]; points: number[]; ms: string[]; loss: string[]}
+interface Shown {state: string; status: string; running?: string; steps: number[]; points: number[]; ms: string[]; loss: string[]}
 
 const shown = (page: Page): Promise<Shown> => page.evaluate(() => {
   const lines = Array.from(document.querySelectorAll('#chart polyline'));
@@ -49,10 +49,12 @@ async function trainAFewSteps(page: Page, backend: string): Promise<Shown> {
   await page.waitForFunction((n) => Array.from(document.querySelectorAll('#chart polyline'))
       .every((l) => Number(l.getAttribute('data-steps')) >= n) || document.body.dataset.state === 'error',
   STEPS, {timeout: 40_000});
+  // what the status line said while training
+  const running = (await page.textContent('#status')) ?? '';
   // an error ends the run by itself (and disables Stop): expectTrained then shows the page's message
   if (await page.evaluate(() => document.body.dataset.state === 'running')) await page.click('#stop');
   await page.waitForFunction(() => document.body.dataset.state !== 'running', undefined, {timeout: 20_000});
-  return shown(page);
+  return {...await shown(page), running};
 }
 
 async function openDemo(): Promise<{page: Page, errors: string[]}> {
@@ -67,6 +69,8 @@ async function openDemo(): Promise<{page: Page, errors: string[]}> {
 }
 
 function expectTrained(s: Shown, errors: string[]): void {
+  // steps count within the epoch, and over all epochs only where it says so (1 epoch, 8 004 digits, batches of 128)
+  if (s.state === 'stopped') expect(s.running).toMatch(/: epoch 1 of 1, step \d+ of 63 \(\d+ of 63 in all\)$/);
   expect({state: s.state, status: s.status, errors}).toEqual({state: 'stopped', status: s.status, errors: []});
   // both series got every step, and each drew a line
   expect(s.steps[0]).toBeGreaterThanOrEqual(STEPS);

@@ -20,6 +20,7 @@ test('an unknown flag stops with the help', () => {
 
 test('one epoch trains both models to a useful test accuracy, reported side by side', () => {
   const out = start('--epochs', '1', '--batch-size', '64');
+  expect(out).toMatch(/; 1 epoch of batches of 64;/);
   const rows = out.split('\n').filter((l) => /^\| (fused|tfjs-layers)/.test(l));
   expect(rows).toHaveLength(2);
   for (const row of rows) {

@@ -68,7 +68,7 @@ let data: {train: Split, test: Split} | undefined;
 let stopRequested = false;
 const times: Record<LossKind, number[]> = {'fused': [], 'built-in': []};
 
-function showStep(s: Step, steps: number): void {
+function showStep(s: Step, epochs: number, perEpoch: number): void {
   for (const kind of KINDS) {
     chart.push(kind, s.loss[kind]);
     times[kind].push(s.ms[kind]);
@@ -76,7 +76,8 @@ function showStep(s: Step, steps: number): void {
     $(`ms-${kind}`).textContent = `${median(times[kind]).toFixed(1)} ms`;
   }
   chart.draw();
-  statusLine.textContent = `Training on ${tf.getBackend()}: epoch ${s.epoch + 1}, step ${s.step + 1} of ${steps}`;
+  statusLine.textContent = `Training on ${tf.getBackend()}: epoch ${s.epoch + 1} of ${epochs}, ` +
+      `step ${s.step - s.epoch * perEpoch + 1} of ${perEpoch} (${s.step + 1} of ${epochs * perEpoch} in all)`;
 }
 
 function clearTable(): void {
@@ -97,12 +98,11 @@ function readCount(input: HTMLInputElement, name: string): number {
 async function start(): Promise<void> {
   if (data === undefined) return;
   const backend = backendSelect.value;
-  let steps = 0;
   stopRequested = false;
   try {
     const epochs = readCount(epochsInput, 'Epochs');
     const batchSize = readCount(batchInput, 'Batch size');
-    steps = epochs * Math.ceil(data.train.n / batchSize);
+    const perEpoch = Math.ceil(data.train.n / batchSize);
     setState('running', `Starting the ${backend} backend…`);
     // tfjs falls back to another backend when one fails to start: say so rather than train elsewhere
     if (!await tf.setBackend(backend)) throw new Error(`tfjs could not start its ${backend} backend (see the console)`);
@@ -110,7 +110,7 @@ async function start(): Promise<void> {
     chart.reset();
     clearTable();
     await trainBoth(data, batchSize, epochs, {
-      onStep: (s) => showStep(s, steps),
+      onStep: (s) => showStep(s, epochs, perEpoch),
       onEpoch: (epoch, acc) => {
         for (const kind of KINDS) $(`acc-${kind}`).textContent = `${(100 * acc[kind]).toFixed(2)}%`;
       },
