@@ -9,6 +9,33 @@ import type {SoftmaxCrossEntropyAttrs} from '../kernels/softmax_cross_entropy/co
 
 type T = tf.Tensor;
 
+/**
+ * tf.sum that is exactly 0 over an empty axis, for every sum here, as a batch may have no rows:
+ * tfjs-backend-wasm 4.22 sums no values to whatever its output buffer held (3.6e-41, −∞, NaN, ...),
+ * and the reduce programs of tfjs-backend-webgl ("The new shape (NaN,0) has NaN elements") and
+ * tfjs-backend-webgpu (a GPU buffer of NaN bytes) throw on an empty axis. With an element every axis is
+ * non-empty, and tf.sum runs as usual. Without one the result is zeros of the reduced shape, made
+ * from `x` (its elements, none, then the zeros) so that it stays on the tape: a gradient of it is an
+ * empty gradient of `x`, as tf.sum's would be, not "f does not depend on x".
+ */
+export function sumOrZero(x: T, axis?: number | number[], keepDims = false): T {
+  if (x.size > 0) return tf.sum(x, axis, keepDims);
+  const axes = (axis === undefined ? x.shape.map((_, i) => i) : Array.isArray(axis) ? axis : [axis])
+      .map((a) => (a < 0 ? a + x.rank : a));
+  const shape = x.shape.flatMap((n, i) => (axes.includes(i) ? (keepDims ? [1] : []) : [n]));
+  const size = tf.util.sizeFromShape(shape);
+  const none = tf.reshape(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), [0]);
+  return size === 0 ? tf.reshape(none, shape) : tf.reshape(tf.concat([none, tf.zeros([size])]), shape);
+}
+
+/** tf.logSumExp over the last axis, keepDims. With no rows it is `s` itself as [..., 0 rows ..., 1]
+ * (empty): tfjs's own takes a max and a sum over no rows, which the webgl and webgpu backends throw on.
+ * K ≥ 1, so only rows can be missing. */
+function logSumExpRows(s: T): T {
+  if (s.size > 0) return tf.logSumExp(s, -1, true);
+  return tf.reshape(s, [...s.shape.slice(0, -1), 1]);
+}
+
 /** One-hot rows of `ids` (an id outside [0, K) gives a zero row); tf.oneHot rejects K = 1. */
 function oneHot(ids: T, K: number): T {
   return tf.cast(tf.equal(tf.expandDims(ids, -1), tf.range(0, K, 1, 'int32')), 'float32');
@@ -29,7 +56,7 @@ export function compositeRows(logits: T, labels: T, classWeights: T, attrs: Soft
   const K = logits.shape[logits.shape.length - 1];
   const eps = attrs.labelSmoothing;
   const s = tf.div(logits, attrs.temperature);
-  const lse = tf.logSumExp(s, -1, true);
+  const lse = logSumExpRows(s);
   let b: T;
   let keep: T;
   if (labels.dtype === 'int32') {
@@ -44,11 +71,11 @@ export function compositeRows(logits: T, labels: T, classWeights: T, attrs: Soft
   // a term with a_c = 0 is 0, even where s_c = −∞
   const terms = tf.where(tf.equal(a, 0), tf.zerosLike(a), tf.mul(a, tf.sub(lse, s)));
   const lseRow = tf.squeeze(lse, [-1]);
-  let loss = tf.add(tf.sum(terms, -1), tf.mul(attrs.zLoss, tf.square(lseRow)));
+  let loss = tf.add(sumOrZero(terms, -1), tf.mul(attrs.zLoss, tf.square(lseRow)));
   loss = tf.where(tf.isNaN(lseRow), tf.fill(loss.shape, NaN), loss);  // NaN in a row: NaN loss
   loss = tf.where(keep, loss, tf.zerosLike(loss));                     // ignored rows: 0
   const d = labels.dtype === 'int32'
-      ? tf.sum(tf.mul(tf.gather(classWeights, tf.where(keep, labels, tf.zerosLike(labels))), tf.cast(keep, 'float32')))
+      ? sumOrZero(tf.mul(tf.gather(classWeights, tf.where(keep, labels, tf.zerosLike(labels))), tf.cast(keep, 'float32')))
       : tf.scalar(lseRow.size);
   return {s, lse, b, a, keep, loss, d};
 }
@@ -56,7 +83,7 @@ export function compositeRows(logits: T, labels: T, classWeights: T, attrs: Soft
 /** The reduced loss from per-row losses. */
 export function reduce(r: CompositeRows, reduction: SoftmaxCrossEntropyAttrs['reduction']): T {
   if (reduction === 'none') return r.loss;
-  const total = tf.sum(r.loss);
+  const total = sumOrZero(r.loss);
   if (reduction === 'sum') return total;
   return tf.where(tf.equal(r.d, 0), tf.scalar(0), tf.div(total, r.d));
 }
@@ -71,7 +98,7 @@ function rowDy(r: CompositeRows, dy: T, reduction: SoftmaxCrossEntropyAttrs['red
 /** ∂L/∂z = dy·(1/T)·[(A + 2λ·lse)·p − a]; 0 at masked (−∞) classes of finite rows and on ignored rows. */
 export function logitsGradient(r: CompositeRows, logits: T, dy: T, attrs: SoftmaxCrossEntropyAttrs): T {
   const p = tf.exp(tf.sub(r.s, r.lse));
-  const coef = tf.add(tf.sum(r.a, -1, true), tf.mul(2 * attrs.zLoss, r.lse));
+  const coef = tf.add(sumOrZero(r.a, -1, true), tf.mul(2 * attrs.zLoss, r.lse));
   const g = tf.mul(tf.sub(tf.mul(coef, p), r.a), tf.div(rowDy(r, dy, attrs.reduction), attrs.temperature));
   const impossible = tf.logicalAnd(tf.equal(logits, -Infinity), tf.logicalNot(tf.isNaN(r.lse)));
   const masked = tf.logicalOr(impossible, tf.logicalNot(tf.expandDims(r.keep, -1)));
@@ -91,12 +118,12 @@ export function probabilitiesGradient(r: CompositeRows, classWeights: T, dy: T, 
 export function classWeightsGradient(r: CompositeRows, labels: T, dy: T, attrs: SoftmaxCrossEntropyAttrs): T {
   const terms = tf.where(tf.equal(r.b, 0), tf.zerosLike(r.b), tf.mul(r.b, tf.sub(r.lse, r.s)));
   const flat = (t: T) => tf.reshape(t, [-1, t.shape[t.shape.length - 1]]);
-  const perClass = tf.sum(flat(tf.mul(terms, rowDy(r, dy, attrs.reduction))), 0);
+  const perClass = sumOrZero(flat(tf.mul(terms, rowDy(r, dy, attrs.reduction))), 0);
   if (attrs.reduction !== 'mean' || labels.dtype !== 'int32') return perClass;
   const K = terms.shape[terms.shape.length - 1];
   const ids = tf.where(r.keep, labels, tf.fill(labels.shape, -1, 'int32'));
-  const counts = tf.sum(flat(oneHot(ids, K)), 0);
-  const mean = tf.div(tf.sum(r.loss), r.d);
+  const counts = sumOrZero(flat(oneHot(ids, K)), 0);
+  const mean = tf.div(sumOrZero(r.loss), r.d);
   const g = tf.sub(perClass, tf.mul(counts, tf.mul(mean, tf.div(dy, r.d))));
   return tf.where(tf.equal(r.d, 0), tf.zerosLike(g), g);
 }
