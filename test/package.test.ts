@@ -85,22 +85,29 @@ test('require("tfjs-fused-cross-entropy/wasm") (CommonJS) does the same', () => 
   expect(loss).toBeCloseTo(Math.LN2, 6);
 });
 
-test('the CommonJS build requires only the wasm build ready() picks, and only then', () => {
-  const out = runNode(`(async () => {
-    const tf = require('@tensorflow/tfjs-core');
-    require('@tensorflow/tfjs-backend-wasm');
-    const fce = require('tfjs-fused-cross-entropy');
-    require('tfjs-fused-cross-entropy/wasm');
-    const binaries = () => Object.keys(require.cache).filter((f) => /[\\\\/]backends[\\\\/]wasm[\\\\/]binaries[\\\\/]/.test(f))
-        .map((f) => require('path').relative(${JSON.stringify(root)}, f).split(require('path').sep).join('/'));
-    const before = binaries();
-    await tf.setBackend('wasm');
-    await fce.ready();
-    console.log(JSON.stringify([before, binaries()]));
-  })();`, 'commonjs');
-  // Node has wasm SIMD and tfjs's unthreaded build there: the simd build, nothing before ready()
-  expect(JSON.parse(out)).toEqual([[], ['dist/cjs/backends/wasm/binaries/simd.js']]);
-});
+// Node has wasm SIMD and tfjs's unthreaded build there: the simd build; without SIMD (as tfjs is told
+// here), the scalar one. Nothing before ready(), and only that one after.
+test.each([[true, 'simd'], [false, 'scalar']])(
+    'the CommonJS build requires only the wasm build ready() picks, and only then (SIMD %s: %s)', (simd, build) => {
+      const out = runNode(`(async () => {
+        const tf = require('@tensorflow/tfjs-core');
+        require('@tensorflow/tfjs-backend-wasm');
+        const fce = require('tfjs-fused-cross-entropy');
+        require('tfjs-fused-cross-entropy/wasm');
+        const binaries = () => Object.keys(require.cache)
+            .filter((f) => f.includes(require('path').join('backends', 'wasm', 'binaries')))
+            .map((f) => require('path').relative(${JSON.stringify(root)}, f).split(require('path').sep).join('/'));
+        const before = binaries();
+        tf.env().set('WASM_HAS_SIMD_SUPPORT', ${simd});
+        await tf.setBackend('wasm');
+        await fce.ready();
+        const {loss} = fce.softmaxCrossEntropyWithGrad(tf.tensor2d([[0, 0]]), tf.tensor1d([1], 'int32'));
+        console.log(JSON.stringify([before, binaries(), loss.dataSync()[0]]));
+      })();`, 'commonjs');
+      const [before, after, loss] = JSON.parse(out);
+      expect([before, after]).toEqual([[], [`dist/cjs/backends/wasm/binaries/${build}.js`]]);
+      expect(loss).toBeCloseTo(Math.LN2, 6);
+    });
 
 // Node has no WebGL or WebGPU: loading a GPU subpath must still work and register the kernels (the
 // browser suite runs them); a bundler resolves it the same way. Prints which of the three `backend` has.
