@@ -1,5 +1,6 @@
 /** losses.softmaxCrossEntropy: tf.losses.softmaxCrossEntropy's signature, results and errors, on the fused kernels. */
 import * as tf from '@tensorflow/tfjs-core';
+import {sumOrZero} from './composite.js';
 import {toTensor} from './convert.js';
 import {softmaxCrossEntropy as fused} from './softmax_cross_entropy.js';
 
@@ -50,25 +51,21 @@ export function softmaxCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
 /**
  * tf.losses.computeWeightedLoss's reductions of the per-row losses, with its results (an empty batch's
  * MEAN and SUM_BY_NONZERO_WEIGHTS are 0/0 = NaN, as in tfjs), but with sums that are exact over an empty
- * tensor on every backend (tfjs-backend-wasm's Sum of nothing returns uninitialised memory).
+ * tensor on every backend and stay on the tape (composite.ts sumOrZero).
  */
 function weightedLoss(losses: tf.Tensor, weights: tf.Tensor | null, reduction: tf.Reduction): tf.Tensor {
   const weighted = weights == null ? losses : tf.mul(losses, weights);
   if (reduction === tf.Reduction.NONE) return weighted;
-  const total = sumAll(weighted);
+  const total = sumOrZero(weighted);
   if (reduction === tf.Reduction.SUM) return total;
   if (reduction === tf.Reduction.MEAN) {
     if (weights == null) return tf.div(total, losses.size);
-    const result = tf.div(total, sumAll(weights));
+    const result = tf.div(total, sumOrZero(weights));
     const broadcastFactor = losses.size / weights.size;
     return broadcastFactor > 1 ? tf.div(result, broadcastFactor) : result;
   }
   // SUM_BY_NONZERO_WEIGHTS: the number of nonzero weights once broadcast to the losses' shape
   if (weights == null) return tf.div(total, losses.size);
-  const nonZero = sumAll(tf.cast(tf.notEqual(tf.mul(weights, tf.ones(losses.shape)), 0), 'float32'));
+  const nonZero = sumOrZero(tf.cast(tf.notEqual(tf.mul(weights, tf.ones(losses.shape)), 0), 'float32'));
   return tf.div(total, nonZero);
-}
-
-function sumAll(t: tf.Tensor): tf.Tensor {
-  return t.size === 0 ? tf.scalar(0) : tf.sum(t);
 }
