@@ -106,10 +106,16 @@ interface Recorder {
 /**
  * Records one dispatch of the pipeline `key` (compiled from `source()` on first use) over `bound`, with
  * `uniforms` set to `values`. Every bound tensor must have at least one element (WebGPU binds no empty
- * buffer); tensors still on the CPU are uploaded first.
+ * buffer: tfjs would ask for one of NaN bytes), so this throws on an empty one; tensors still on the CPU
+ * are uploaded first.
  */
 export function dispatch(backend: WebGPUBackend, key: string, source: () => string, bound: Bound[],
     uniforms: Uniform[], values: number[], workgroups: [number, number, number]): void {
+  const empty = bound.find((b) => util.sizeFromShape(b.tensor.shape) === 0);
+  if (empty !== undefined) {
+    // a kernel must make its outputs directly when there is nothing to compute (no rows)
+    throw new Error(`tfjs-fused-cross-entropy: ${key} was asked to bind an empty tensor [${empty.tensor.shape}]`);
+  }
   const compiled = pipeline(backend, key, bound.map((b) => b.access), source);
   const tensors = bound.map((b) => flat(b.tensor));
   for (const t of tensors) backend.uploadToGPU(t.dataId);

@@ -14,6 +14,8 @@ export interface Saved {lse: TensorInfo; lseLow: TensorInfo; targetMass: TensorI
 export function gradientPass(backend: WebGLBackend, p: Problem, s: Saved): TensorInfo {
   const upstream = s.dy != null;
   const [logits, labels] = p.common;
+  // no rows: an empty gradient, made here rather than left to tfjs's program runner and Reshape
+  if (p.N === 0) return backend.makeTensorInfo(logits.shape, 'float32', new Float32Array(0));
   const inputs = [...p.common, s.lse, s.lseLow, s.targetMass, s.denominator, ...(upstream ? [s.dy as TensorInfo] : [])];
   inTexture(backend, logits);  // read texel by texel (glsl.ts), as probability labels are
   if (!p.variant.ids) inTexture(backend, labels);
