@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {getThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgl';
-import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
+import {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, ready, SoftmaxCrossEntropyWithLogits} from '../../index';
 import '../../backends/cpu/register';
 import '../../backends/wasm/register';
@@ -20,6 +20,7 @@ import '../../backends/webgpu/register';
 import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
 import {CASES} from '../cases';
 import {Results, runCase, runCaseAsync} from '../parity_run';
+import {EmptyChecks, runEmptyChecks, useComposite} from './empty_checks';
 import {LayersCurves, layersCurves} from './layers_checks';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
@@ -175,11 +176,27 @@ export interface PageApi {
   webglChecks(): Promise<WebGLChecks>;
   webgpuChecks(): Promise<WebGPUChecks>;
   layersCurves(backend: string): Promise<LayersCurves>;
+  /** Empty batches on `backend` (webgl, webgpu), with our kernels or (`composite`) without them. */
+  emptyChecks(backend: string, composite: boolean): Promise<EmptyChecks>;
+}
+
+/** A second instance of a GPU backend, for its composite fallback (empty_checks.ts useComposite). */
+async function newBackend(backend: string): Promise<tf.KernelBackend> {
+  if (backend === 'webgl') return new MathBackendWebGL();
+  const adapter = await (navigator as Navigator & {gpu: GPU}).gpu.requestAdapter();
+  if (adapter === null) throw new Error('navigator.gpu.requestAdapter() gave no adapter');
+  const info = (adapter as unknown as {info?: GPUAdapterInfo}).info;
+  return new WebGPUBackend(await adapter.requestDevice(), info);
 }
 
 const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts, webglChecks, webgpuChecks,
   layersCurves: async (backend) => {
     await use(backend);
     return layersCurves();
+  },
+  emptyChecks: async (backend, composite) => {
+    await use(backend);
+    if (composite) await useComposite(backend, () => newBackend(backend));
+    return runEmptyChecks();
   }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
