@@ -15,8 +15,9 @@ type T = tf.Tensor;
  * and the reduce programs of tfjs-backend-webgl ("The new shape (NaN,0) has NaN elements") and
  * tfjs-backend-webgpu (a GPU buffer of NaN bytes) throw on an empty axis. With an element every axis is
  * non-empty, and tf.sum runs as usual. Without one the result is zeros of the reduced shape, made
- * from `x` (its elements, none, then the zeros) so that it stays on the tape: a gradient of it is an
- * empty gradient of `x`, as tf.sum's would be, not "f does not depend on x".
+ * from `x` (its elements, none, then the zeros) so that it stays on the tape: with tfjs's gradients
+ * registered (Reshape, Concat), a gradient of it is an empty gradient of `x`, as tf.sum's would be,
+ * not "f does not depend on x". The composite's own uses are off the tape (customGrad, gradFuncs).
  */
 export function sumOrZero(x: T, axis?: number | number[], keepDims = false): T {
   if (x.size > 0) return tf.sum(x, axis, keepDims);

@@ -62,11 +62,12 @@ describe.each(SETUPS)('$name', ({setup, teardown, fused}) => {
     expect(emptyProblems(c, (r) => !viaLosses(r))).toEqual([]);
   });
 
-  // KNOWN FAILING since e4ae2ef: ops/losses.ts sums an empty batch's losses to tf.scalar(0), a tensor
-  // off the tape, so tf.valueAndGrad over losses.softmaxCrossEntropy with SUM or MEAN throws "Cannot
-  // compute gradient of y=f(x) with respect to x" (and its MEAN of no rows is 0/0 = NaN, where
-  // tf.losses.softmaxCrossEntropy gives 0 on cpu). The fix belongs in ops/losses.ts (composite.ts's
-  // sumOrZero keeps the sum on the tape); then make this a plain test().
+  // KNOWN FAILING: ops/losses.ts (e4ae2ef, d85630b) reduces an empty batch with stock tfjs ops, not the
+  // fused op: in Node, with tfjs-core alone (no stock-op gradients registered), tf.valueAndGrad over it
+  // throws "gradient function not found for Reshape" (SUM) or "... for RealDiv" (MEAN); and its MEAN of
+  // no rows is 0/0, NaN on cpu, 1 on webgl (tfjs-webgl's division returns 1 where a == b), where
+  // tf.losses.softmaxCrossEntropy gives 0 on cpu. The fix belongs in ops/losses.ts (an unweighted empty
+  // batch through the fused op's 'sum' / 'mean', exactly 0 on every backend); then make this a test().
   test.failing('losses.softmaxCrossEntropy (every reduction, with smoothing or not): empty or exactly 0', () => {
     expect(c.runs.filter(viaLosses).length).toBeGreaterThan(0);
     expect(emptyProblems(c, viaLosses)).toEqual([]);
