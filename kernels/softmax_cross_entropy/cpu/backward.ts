@@ -20,7 +20,7 @@ export function fusedSoftmaxCrossEntropyGrad(args: {
     if (isIgnored(p, i)) continue;  // a zero gradient row
     // 3. gradient, with the saved lse: p_c = exp(s_c − lse)
     // A is re-summed in float64, inputs.targetMass unread: float32 A would spoil the cancellation (contract.ts)
-    rowGradient(p, i, lseHi[i] + lseLo[i], rowTargetMass(p, i), rowDy(attrs.reduction, dy, d, i), g, null);
+    rowGradient(p, i, lseHi[i] + lseLo[i], rowTargetMass(p, i), rowDy(attrs.reduction, dy, d, i), g, null, 1);
   }
   return backend.makeTensorInfo(inputs.logits.shape, 'float32', g);
 }

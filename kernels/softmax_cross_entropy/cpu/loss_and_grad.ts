@@ -1,7 +1,8 @@
 /**
  * cpu SoftmaxCrossEntropyWithLogits: per-row loss and dlogits in one call. Row at a time: the row is
  * read from memory once (steps 2 and 3 re-read it from cache) and exp runs once per element, its
- * values parked in the gradient row between steps 1 and 3.
+ * values parked in a float64 scratch row between steps 1 and 3 (rows.ts: float32 would spoil the
+ * gradient where it cancels).
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
@@ -10,6 +11,9 @@ import {lossShape, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyWithLogits,
 import {denominator, isIgnored, readProblem} from './problem.js';
 import {lossValues} from './reduce.js';
 import {rowGradient, rowLoss, rowMaxAndSum} from './rows.js';
+
+// the parked exps of one row (float64), reused across calls and grown to the largest K seen: O(K)
+let scratch = new Float64Array(0);
 
 export function softmaxCrossEntropyWithLogits(args: {
   inputs: SoftmaxCrossEntropyWithLogitsInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs,
@@ -21,17 +25,19 @@ export function softmaxCrossEntropyWithLogits(args: {
   const g = new Float32Array(p.rows * p.classes);
   // the upstream gradient of every row: 1 for 'none' (the gradient of the sum) and 'sum', 1/D for 'mean'
   const dy = attrs.reduction === 'mean' ? (d === 0 ? 0 : 1 / d) : 1;
+  if (scratch.length < p.classes) scratch = new Float64Array(p.classes);
+  const e = scratch;
   let total = 0;
   for (let i = 0; i < p.rows; i++) {
     if (isIgnored(p, i)) continue;
-    // 1. row max and sum (exp(s − max) parked in g)
-    const {max, sum} = rowMaxAndSum(p, i, g);
+    // 1. row max and sum (exp(s − max) parked in e)
+    const {max, sum} = rowMaxAndSum(p, i, e);
     const lse = max + Math.log(sum);
     // 2. loss
     const {loss, a} = rowLoss(p, i, lse);
     if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
     // 3. gradient of the reduced loss
-    rowGradient(p, i, lse, a, dy, g, 1 / sum);
+    rowGradient(p, i, lse, a, dy, g, e, 1 / sum);
   }
   return [
     backend.makeTensorInfo(lossShape(inputs.logits.shape, attrs.reduction), 'float32',

@@ -9,11 +9,13 @@ import type {Problem} from './problem.js';
 
 /**
  * 1. row max and sum, for the loss-and-grad kernel: lse = m + log Σ_c exp(s_c − m), m = max_c s_c,
- * in two sweeps of the (cached) row. exp(s_c − m) is parked in `e` (the gradient row, overwritten in
- * step 3) so the gradient needs no second exp; that is why m must be final before any exp. A NaN or
- * +∞ in the row makes the sum NaN, and so does a row of all −∞ (exp(−∞ − (−∞))).
+ * in two sweeps of the (cached) row. exp(s_c − m) is parked in `e` (a float64 scratch row of at
+ * least K entries, e[c] for class c) so the gradient needs no second exp; that is why m must be final
+ * before any exp. The park is float64, not the float32 gradient row: where a gradient entry cancels
+ * ((A + 2λ·lse)·p_c ≈ a_c) a float32 p_c would be off by 6e-8 of the terms, far more than the entry.
+ * A NaN or +∞ in the row makes the sum NaN, and so does a row of all −∞ (exp(−∞ − (−∞))).
  */
-export function rowMaxAndSum(p: Problem, i: number, e: Float32Array): {max: number, sum: number} {
+export function rowMaxAndSum(p: Problem, i: number, e: Float64Array): {max: number, sum: number} {
   const {z, classes: K, invT} = p;
   const o = i * K;
   let m = -Infinity;
@@ -24,7 +26,7 @@ export function rowMaxAndSum(p: Problem, i: number, e: Float32Array): {max: numb
   let sum = 0;
   for (let c = 0; c < K; c++) {
     const x = fastExp(z[o + c] * invT - m);
-    e[o + c] = x;
+    e[c] = x;
     sum += x;
   }
   return {max: m, sum};
@@ -109,13 +111,14 @@ export function rowTargetMass(p: Problem, i: number): number {
 }
 
 /**
- * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c], with p_c = e_c·expScale when `expScale` is
- * given (e_c parked in `g` by step 1) and p_c = exp(s_c − lse) otherwise (the backward kernel: no max
- * or sum recomputed). A masked class (z_c = −∞) has probability 0 and gradient 0. A NaN lse makes
- * the whole row NaN.
+ * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c], with p_c = e_c·expScale when `e` is given
+ * (the float64 exps parked by step 1: expScale = 1/Σ) and p_c = exp(s_c − lse) otherwise (the backward
+ * kernel: no max or sum recomputed). Every term is float64 and each entry is rounded to float32 once.
+ * A masked class (z_c = −∞) has probability 0 and gradient 0. A NaN lse makes the whole row NaN.
  */
 export function rowGradient(
-    p: Problem, i: number, lse: number, a: number, dy: number, g: Float32Array, expScale: number | null): void {
+    p: Problem, i: number, lse: number, a: number, dy: number, g: Float32Array, e: Float64Array | null,
+    expScale: number): void {
   const {z, classes: K, invT, w, eps} = p;
   const o = i * K;
   if (lse !== lse) {
@@ -123,46 +126,53 @@ export function rowGradient(
     return;
   }
   const k = dy * invT;
+  if (K === 1) {
+    // p = 1 exactly (exp(s − lse) would give 1 ± an ulp of the saved lse): g = (1/T)·[(A − a_0) + 2λ·lse],
+    // a_0 by the same expression as A, so A − a_0 is exactly 0 and the gradient without z-loss too
+    const a0 = p.probs === null ? rowTargetMass(p, i) : w[0] * ((1 - eps) * p.probs[o] + eps / K);
+    g[o] = k * ((a - a0) + 2 * p.lambda * lse);
+    return;
+  }
   const coef = k * (a + 2 * p.lambda * lse);
   const ku = k * (eps / K);  // k times the smoothing part of a_c, per unit of class weight
   if (p.probs !== null) {
     // a_c = w_c·((1 − ε)·P_c + ε/K)
     const P = p.probs;
     const kp = k * (1 - eps);
-    if (expScale === null) {
+    if (e === null) {
       for (let c = 0; c < K; c++) {
         const zc = z[o + c];
         g[o + c] = zc === -Infinity ? 0 : coef * fastExp(zc * invT - lse) - w[c] * (kp * P[o + c] + ku);
       }
     } else {
+      const ce = coef * expScale;
       for (let c = 0; c < K; c++) {
-        g[o + c] = z[o + c] === -Infinity ? 0 : coef * expScale * g[o + c] - w[c] * (kp * P[o + c] + ku);
+        g[o + c] = z[o + c] === -Infinity ? 0 : ce * e[c] - w[c] * (kp * P[o + c] + ku);
       }
     }
     return;
   }
-  // class ids: a_c = (ε/K)·w_c, plus (1 − ε)·w_y at c = y, written last from its own p_y (read before
-  // the loop overwrites a parked e_y) so that entry is rounded to float32 once
+  // class ids: a_c = (ε/K)·w_c, plus (1 − ε)·w_y at c = y, which is written last from its own p_y
   const y = (p.ids as Int32Array)[i];
   const zy = z[o + y];
-  const py = expScale === null ? fastExp(zy * invT - lse) : expScale * g[o + y];
+  const py = e === null ? fastExp(zy * invT - lse) : expScale * e[y];
   if (ku === 0) {
     // no smoothing: a_c = 0 off the target, so g_c = coef·p_c, and a masked class gets coef·0 = 0
     // by itself (exp(−∞) = 0): neither the weights nor, for parked exps, the logits are read again
-    if (expScale === null) {
+    if (e === null) {
       for (let c = 0; c < K; c++) g[o + c] = coef * fastExp(z[o + c] * invT - lse);
     } else {
       const ce = coef * expScale;
-      for (let c = 0; c < K; c++) g[o + c] *= ce;
+      for (let c = 0; c < K; c++) g[o + c] = ce * e[c];
     }
-  } else if (expScale === null) {
+  } else if (e === null) {
     for (let c = 0; c < K; c++) {
       const zc = z[o + c];
       g[o + c] = zc === -Infinity ? 0 : coef * fastExp(zc * invT - lse) - ku * w[c];
     }
   } else {
     const ce = coef * expScale;
-    for (let c = 0; c < K; c++) g[o + c] = z[o + c] === -Infinity ? 0 : ce * g[o + c] - ku * w[c];
+    for (let c = 0; c < K; c++) g[o + c] = z[o + c] === -Infinity ? 0 : ce * e[c] - ku * w[c];
   }
   g[o + y] = zy === -Infinity ? 0 : coef * py - (ku + k * (1 - eps)) * w[y];
 }
