@@ -91,7 +91,18 @@ export function fill(p: usize, n: i32, v: f32): void {
   for (let c = 0; c < n; c++) store<f32>(p + (<usize>c << 2), v);
 }
 
-/** 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c]; p_c parked (e_c / Σ) or exp(s_c − lse). */
+/**
+ * 3. gradient: g_c = dy·(1/T)·[(A + 2λ·lse)·p_c − a_c]; p_c = e_c / Σ from the parked exps, or
+ * exp(s_c − lse) from the saved lse (the backward kernel).
+ *
+ * The parked e_c are float32 (this module owns no scratch memory, and the float32 gradient row has
+ * room for nothing wider), so a parked p_c is off by up to 2^-24 of itself. That costs an entry at
+ * most 2^-24·|(A + 2λ·lse)·p_c|, which is under 2^-23 of the entry unless the entry cancels:
+ * |g_c| < |(A + 2λ·lse)·p_c| / 2. Those entries (labels near the model's own softmax, p_c ≈ ε/K
+ * with smoothing, the confident target) take p_c again from a float64 exp: every entry ends up as
+ * exact as on cpu, with one exp per element wherever the gradient does not cancel.
+ * K = 1 has p = 1 exactly: g = (1/T)·[(A − a_0) + 2λ·lse], 0 without z-loss.
+ */
 export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
   const K = classes;
   const z = rowPtr(i);
@@ -100,20 +111,31 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
     return;
   }
   const k = dy * invT;
+  const kp = k * (1.0 - eps);
+  const ku = k * (eps / <f64>K);
+  const P: usize = sparse ? 0 : probsPtr(i);
+  if (K == 1) {
+    // a_0 by the same expression as A, so A − a_0 is exactly 0
+    const a0 = sparse ? targetMass(i) : weight(0) * ((1.0 - eps) * at(P, 0) + eps / <f64>K);
+    store<f32>(g, <f32>(k * ((a - a0) + 2.0 * lambda * lse)));
+    return;
+  }
   const coef = k * (a + 2.0 * lambda * lse);
   const scale = parked ? 1.0 / parkedSum : 1.0;
-  const ku = k * (eps / <f64>K);
-  const kp = k * (1.0 - eps);
-  const P: usize = sparse ? 0 : probsPtr(i);
   const y = sparse ? classId(i) : -1;
   for (let c = 0; c < K; c++) {
     const zc = at(z, c);
     let ac: f64 = sparse ? ku * weight(c) : weight(c) * (kp * at(P, c) + ku);
     if (c == y) ac += kp * weight(c);
-    // p_c from the parked float32 exp, except at the target, where (A + 2λ·lse)·p_y and a_y cancel:
-    // there p_y is recomputed in float64 from the logits
-    const p = !parked ? exp64(zc * invT - lse)
-        : c == y ? exp64((zc - <f64>parkedMax) * invT) * scale : <f64>load<f32>(g + (<usize>c << 2)) * scale;
-    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>(coef * p - ac));
+    let gc: f64 = 0;
+    if (!parked) {
+      gc = coef * exp64(zc * invT - lse) - ac;
+    } else {
+      const t = coef * (<f64>load<f32>(g + (<usize>c << 2)) * scale);
+      gc = t - ac;
+      // a cancelling entry (the target included): p_c again in float64
+      if (abs(gc) < 0.5 * abs(t) || c == y) gc = coef * (exp64((zc - <f64>parkedMax) * invT) * scale) - ac;
+    }
+    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>gc);
   }
 }

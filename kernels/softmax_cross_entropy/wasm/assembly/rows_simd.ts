@@ -46,23 +46,23 @@ function maxOf(p: usize, n: i32): f32 {
   return m;
 }
 
-/** e + its halves swapped: lanes 0 and 1 hold e0 + e2 and e1 + e3, promoted to float64. */
+/** The four float32 lanes of e, promoted to float64 and added to the two lanes of each of a and b. */
 // @ts-ignore: decorator
-@inline function pairSum(e: v128): v128 {
-  return f64x2.promote_low_f32x4(f32x4.add(e, v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
-}
+@inline function addLanes(a: v128, e: v128): v128 { return f64x2.add(a, f64x2.promote_low_f32x4(e)); }
+// @ts-ignore: decorator
+@inline function highLanes(e: v128): v128 { return v128.shuffle<f32>(e, e, 2, 3, 0, 1); }
 
 /**
  * Σ exp((z_c − m)·(1/T)) over n floats at p. With park ≠ 0, each exp is also stored at park (the
- * gradient row: loss-and-grad needs no second exp). The sum is float64 across the row; within one
- * iteration's 8 exps, groups of 4 are added in float32 first (two roundings of a partial sum, each
- * no larger than exp's own error) and then promoted. Two vectors per iteration, so two exps are in
- * flight.
+ * gradient row: loss-and-grad needs no second exp). Every exp is promoted to float64 before it is
+ * added (four float64 accumulators): a float32 partial sum would round Σ to an ulp of its largest
+ * term, exp(0) = 1, which at a confident target (p_y ≈ 1) is all of 1 − p_y, and so of the row's loss
+ * and of g_y. Two vectors per iteration, so two exps are in flight.
  */
 function expSum(p: usize, n: i32, m: f32, park: usize): f64 {
   const vm = f32x4.splat(m);
   const vt = f32x4.splat(<f32>(invT * LOG2E));  // e^((z − m)/T) = 2^((z − m)·(log2 e / T))
-  let s0 = f64x2.splat(0);
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let c = 0;
   for (; c + 8 <= n; c += 8) {
     const o = <usize>c << 2;
@@ -72,14 +72,19 @@ function expSum(p: usize, n: i32, m: f32, park: usize): f64 {
       v128.store(park + o, e0);
       v128.store(park + o, e1, 16);
     }
-    s0 = f64x2.add(s0, pairSum(f32x4.add(e0, e1)));
+    s0 = addLanes(s0, e0);
+    s1 = addLanes(s1, highLanes(e0));
+    s2 = addLanes(s2, e1);
+    s3 = addLanes(s3, highLanes(e1));
   }
   for (; c + 4 <= n; c += 4) {
     const o = <usize>c << 2;
     const e = exp2f4(f32x4.mul(f32x4.sub(v128.load(p + o), vm), vt));
     if (park != 0) v128.store(park + o, e);
-    s0 = f64x2.add(s0, pairSum(e));
+    s0 = addLanes(s0, e);
+    s1 = addLanes(s1, highLanes(e));
   }
+  s0 = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
   let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
   for (; c < n; c++) {
     const o = <usize>c << 2;
@@ -230,6 +235,13 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
     return;
   }
   const k = dy * invT;
+  if (K == 1) {
+    // p = 1 exactly (float32 lanes would make it 1 ± an ulp): g = (1/T)·[(A − a_0) + 2λ·lse], with a_0
+    // by the same expression as A, so A − a_0 is exactly 0 and the gradient without z-loss too
+    const a0 = sparse ? targetMass(i) : weight(0) * ((1.0 - eps) * <f64>load<f32>(probsPtr(i)) + eps / <f64>K);
+    store<f32>(g, <f32>(k * ((a - a0) + 2.0 * lambda * lse)));
+    return;
+  }
   const coef = k * (a + 2.0 * lambda * lse);
   // p_c = e_c·scale for parked exps; else e^d with d = ((z − L_hi) − L_lo)/T, L = T·lse split in two floats
   const scale = parked ? 1.0 / parkedSum : 1.0;
