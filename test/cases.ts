@@ -30,6 +30,11 @@ const ALL = {labelSmoothing: 0.2, temperature: 1.7, zLoss: 1e-2};
 // [row, class]: the target of every row of a [6, 7] case, where a logit of 25 makes the model confident
 const TARGETS: Array<[number, number]> = [[0, 2], [1, 5], [2, 0], [3, 6], [4, 3], [5, 1]];
 const CONFIDENT = TARGETS.map(([r, y]): [number, number, number] => [r, y, 25]);
+// at T = 0.5 a logit of 25 leaves 1 − p_y below float64's resolution (e^-38), where even the float64
+// reference rounds p_y to 1; 15 keeps 1 − p_y near 1e-8, measurable in float64 and far below float32's ulp
+const CONFIDENT_15 = TARGETS.map(([r, y]): [number, number, number] => [r, y, 15]);
+// the logits of a reported cancelling row: P = float32(softmax(z)) gives exact gradients of 4e-10 to 4e-9
+const Z4: Array<[number, number, number]> = [[0, 0, 0.5], [0, 1, -1.25], [0, 2, 2], [0, 3, 0.125]];
 
 export const CASES: Case[] = [
   {name: 'ids [4,5]', shape: [4, 5], labels: 'ids'},
@@ -41,6 +46,10 @@ export const CASES: Case[] = [
   {name: 'K = 1 ids', shape: [3, 1], labels: 'ids'},
   {name: 'K = 1 ids z-loss smoothing', shape: [3, 1], labels: 'ids', options: {zLoss: 0.1, labelSmoothing: 0.3}},
   {name: 'K = 1 probs', shape: [3, 1], labels: 'probs', options: {reduction: 'none'}},
+  // p = 1 exactly, so the gradient is exactly 0 (its bound too: the reference's largest entry is 0)
+  {name: 'K = 1 ids smoothing 0.1', shape: [3, 1], labels: 'ids', options: {labelSmoothing: 0.1}},
+  {name: 'K = 1 probs smoothing 0.1 sum, temperature 1.7', shape: [3, 1], labels: 'probs',
+    options: {labelSmoothing: 0.1, reduction: 'sum', temperature: 1.7}},
   {name: 'odd K ids [7,13]', shape: [7, 13], labels: 'ids'},
   {name: 'odd K probs [7,13]', shape: [7, 13], labels: 'probs', options: {reduction: 'sum'}},
   {name: 'K = 100000 ids', shape: [3, 100000], labels: 'ids'},
@@ -127,6 +136,23 @@ export const CASES: Case[] = [
     options: {labelSmoothing: 0.01, classWeights: W7}, logits: CONFIDENT, ids: TARGETS},
   {name: 'probs = softmax(z / 10), temperature 10, class weights', shape: [6, 7], labels: 'probs',
     options: {temperature: 10, classWeights: W7}, logits: CONFIDENT, softmaxLabels: 10},
+  // labels that are exactly float32(softmax(z)): with no weights every entry cancels, to ~1e-9 of its
+  // terms (a float32-rounded p alone errs by 6e-8 of them)
+  {name: 'probs = float32(softmax(z)), sum [1,4]', shape: [1, 4], labels: 'probs', options: {reduction: 'sum'},
+    logits: Z4, softmaxLabels: 1},
+  {name: 'probs = float32(softmax(z)), mean [9,37]', shape: [9, 37], labels: 'probs', softmaxLabels: 1},
+  {name: 'probs = float32(softmax(z / 1.7)), temperature 1.7, smoothing 0.1 none', shape: [5, 13], labels: 'probs',
+    options: {temperature: 1.7, labelSmoothing: 0.1, reduction: 'none'}, softmaxLabels: 1.7},
+  // a confident target with a temperature: g_y = (A·p_y − a_y)/T ≈ −A·(1 − p_y)/T, with 1 − p_y ~ 1e-6,
+  // an entry far below float32's ulp of its terms; with smoothing, p_c ≈ ε/K off the target cancels too
+  {name: 'confident ids, temperature 1.7', shape: [6, 7], labels: 'ids', options: {temperature: 1.7},
+    logits: CONFIDENT, ids: TARGETS},
+  {name: 'confident ids, temperature 1.7, smoothing 0.1', shape: [6, 7], labels: 'ids',
+    options: {temperature: 1.7, labelSmoothing: 0.1}, logits: CONFIDENT, ids: TARGETS},
+  {name: 'confident ids, temperature 0.5 sum', shape: [6, 7], labels: 'ids', options: {temperature: 0.5, reduction: 'sum'},
+    logits: CONFIDENT_15, ids: TARGETS},
+  {name: 'confident ids, temperature 0.5, smoothing 0.1', shape: [6, 7], labels: 'ids',
+    options: {temperature: 0.5, labelSmoothing: 0.1}, logits: CONFIDENT, ids: TARGETS},
 ];
 
 /** The concrete data of a case: float32 logits, and labels as class ids or N×K probabilities. */

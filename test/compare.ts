@@ -11,10 +11,12 @@ const finiteMax = (a: ArrayLike<number>) => {
  * The worst excess over the bound, with its index: NaN must meet NaN and ±∞ the same ±∞. Finite
  * entries must meet backends.ts's bound. For a gradient, pass the reference's gradTerms as rowTerms
  * (one value per row of ref: ref.length / rowTerms.length entries each) and the bound gains
- * tol.perTerm times the entry's row's terms; without it (losses) that part is 0.
+ * tol.perTerm times the entry's row's terms; without it (losses) that part is 0. With rowLse too (the
+ * reference's |lse| per row), it gains tol.perTermLse·|lse|·terms as well. For a loss, pass the
+ * reference's lossTerms (one per entry) and the bound gains tol.perLossTerm times the entry's.
  */
 export function mismatch(got: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance, maxLogit: number,
-    rowTerms?: ArrayLike<number>): string | null {
+    rowTerms?: ArrayLike<number>, rowLse?: ArrayLike<number>, lossTerms?: ArrayLike<number>): string | null {
   if (got.length !== ref.length) return `length ${got.length}, expected ${ref.length}`;
   const scale = finiteMax(ref);
   const perRow = rowTerms !== undefined && rowTerms.length > 0 ? ref.length / rowTerms.length : 0;
@@ -25,8 +27,12 @@ export function mismatch(got: ArrayLike<number>, ref: ArrayLike<number>, tol: To
       if (!Object.is(g, r) && !(Number.isNaN(g) && Number.isNaN(r))) return `[${i}] = ${g}, expected ${r}`;
       continue;
     }
-    const terms = perRow === 0 ? 0 : (rowTerms as ArrayLike<number>)[Math.floor(i / perRow)];
-    const bound = tol.rtol * Math.abs(r) + (tol.atol + tol.perLogit * maxLogit) * scale + tol.perTerm * terms;
+    const row = Math.floor(i / perRow);
+    const terms = perRow === 0 ? 0 : (rowTerms as ArrayLike<number>)[row];
+    const lse = perRow === 0 || rowLse === undefined ? 0 : rowLse[row];
+    const bound = tol.rtol * Math.abs(r) + (tol.atol + tol.perLogit * maxLogit) * scale +
+        (tol.perTerm + (tol.perTermLse ?? 0) * lse) * terms +
+        (lossTerms === undefined ? 0 : (tol.perLossTerm ?? 0) * lossTerms[i]);
     if (!(Math.abs(g - r) <= bound)) return `[${i}] = ${g}, expected ${r} (|diff| ${Math.abs(g - r)} > ${bound})`;
   }
   return null;

@@ -16,13 +16,14 @@ import {reference, RefResult} from './reference';
  * names the backend and the output.
  */
 export function expectReference(name: string, r: Results, ref: RefResult, tol: Tolerance, maxLogit: number): void {
-  const checks: Array<[string, number[], number[], number[] | undefined]> = [
-    ['forward loss', r.forward, ref.loss, undefined], ['valueAndGrad loss', r.vgLoss, ref.loss, undefined],
-    ['valueAndGrad grad', r.vgGrad, ref.grad, ref.gradTerms], ['withGrad loss', r.lgLoss, ref.loss, undefined],
-    ['withGrad grad', r.lgGrad, ref.grad, ref.gradTerms],
+  const checks: Array<[string, number[], number[], boolean]> = [
+    ['forward loss', r.forward, ref.loss, false], ['valueAndGrad loss', r.vgLoss, ref.loss, false],
+    ['valueAndGrad grad', r.vgGrad, ref.grad, true], ['withGrad loss', r.lgLoss, ref.loss, false],
+    ['withGrad grad', r.lgGrad, ref.grad, true],
   ];
-  for (const [what, got, want, terms] of checks) {
-    const m = mismatch(got, want, tol, maxLogit, terms);
+  for (const [what, got, want, grad] of checks) {
+    const m = grad ? mismatch(got, want, tol, maxLogit, ref.gradTerms, ref.rowLse)
+        : mismatch(got, want, tol, maxLogit, undefined, undefined, ref.lossTerms);
     expect(`${name} ${what}: ${m ?? 'ok'}`).toBe(`${name} ${what}: ok`);
   }
 }
@@ -34,10 +35,12 @@ export function expectReference(name: string, r: Results, ref: RefResult, tol: T
  * may disagree on rows where the gradient cancels.
  */
 export function expectAgreement(firstName: string, a: Results, name: string, r: Results, tol: Tolerance,
-    maxLogit: number, gradTerms?: number[]): void {
-  const twice = {rtol: 2 * tol.rtol, atol: 2 * tol.atol, perLogit: 2 * tol.perLogit, perTerm: 2 * tol.perTerm};
+    maxLogit: number, gradTerms?: number[], rowLse?: number[], lossTerms?: number[]): void {
+  const twice = {rtol: 2 * tol.rtol, atol: 2 * tol.atol, perLogit: 2 * tol.perLogit, perTerm: 2 * tol.perTerm,
+    perTermLse: 2 * (tol.perTermLse ?? 0), perLossTerm: 2 * (tol.perLossTerm ?? 0)};
   for (const key of ['forward', 'vgGrad', 'lgGrad'] as const) {
-    const m = mismatch(r[key], a[key], twice, maxLogit, key === 'forward' ? undefined : gradTerms);
+    const m = key === 'forward' ? mismatch(r[key], a[key], twice, maxLogit, undefined, undefined, lossTerms)
+        : mismatch(r[key], a[key], twice, maxLogit, gradTerms, rowLse);
     expect(`${name} vs ${firstName} ${key}: ${m ?? 'ok'}`).toBe(`${name} vs ${firstName} ${key}: ok`);
   }
 }
@@ -62,7 +65,7 @@ export function parityTable(BACKENDS: BackendUnderTest[]): void {
       for (const b of rest) {
         const r = results.get(b.name) as Results;
         expect(r).toBeDefined();
-        expectAgreement(first.name, a, b.name, r, b.tolerance, maxLogit, ref.gradTerms);
+        expectAgreement(first.name, a, b.name, r, b.tolerance, maxLogit, ref.gradTerms, ref.rowLse, ref.lossTerms);
       }
     });
   });

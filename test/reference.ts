@@ -25,6 +25,19 @@ export interface RefResult {
    * the terms in float32 errs by a float32 ulp of it (Tolerance.perTerm).
    */
   gradTerms: number[];
+  /**
+   * Per row, |lse_i| (0 for an ignored row or a non-finite lse): the saved lse is a float32 pair, good
+   * to 2^-48·|lse|, so a backward kernel's p = exp(s − lse) carries that relative error
+   * (Tolerance.perTermLse).
+   */
+  rowLse: number[];
+  /**
+   * Per loss entry (like loss), the magnitude of the terms the loss is the difference of:
+   * Σ_c |a_c|·(|lse| + |s_c|) + λ·lse² over the finite terms of its rows (weighted and reduced as the
+   * loss is). Where the model is confident, ℓ = Σ_c a_c·(lse − s_c) is far smaller than this: a backend
+   * that forms lse − s_c in float32 errs by a float32 ulp of it (Tolerance.perLossTerm).
+   */
+  lossTerms: number[];
 }
 
 /**
@@ -44,6 +57,8 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
   const rowLoss: number[] = [];
   const rowGrad: number[][] = [];  // gradient of ℓ_i (dy_i = 1)
   const rowTerms: number[] = [];   // gradTerms with dy_i = 1
+  const rowLse: number[] = [];
+  const rowLossTerms: number[] = [];
   let D = 0;
   for (let i = 0; i < N; i++) {
     const s: number[] = [];
@@ -52,6 +67,8 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
       rowLoss.push(0);
       rowGrad.push(new Array(K).fill(0));
       rowTerms.push(0);
+      rowLse.push(0);
+      rowLossTerms.push(0);
       continue;
     }
     if (sparse && !(labels[i] >= 0 && labels[i] < K)) throw new Error(`reference: bad class id ${labels[i]}`);
@@ -68,6 +85,9 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
     }
     let l = lambda * lse * lse;
     for (let c = 0; c < K; c++) if (a[c] !== 0) l += a[c] * (lse - s[c]);
+    let lt = lambda * lse * lse;
+    for (let c = 0; c < K; c++) if (a[c] !== 0) lt += Math.abs(a[c]) * (Math.abs(lse) + Math.abs(s[c]));
+    rowLossTerms.push(Number.isFinite(lt) ? lt : 0);
     const A = a.reduce((x, y) => x + y, 0);
     const g: number[] = [];
     let terms = 0;
@@ -79,24 +99,29 @@ export function reference(logits: ArrayLike<number>, K: number, labels: ArrayLik
     rowLoss.push(Number.isNaN(lse) ? NaN : l);
     rowGrad.push(g);
     rowTerms.push(terms);
+    rowLse.push(Number.isFinite(lse) ? Math.abs(lse) : 0);
     D += sparse ? w[labels[i]] : 1;
   }
 
   let loss: number[];
+  let lossTerms: number[];
   let dy: number[];
+  const sum = (v: number[]) => v.reduce((x, y) => x + y, 0);
   if (reduction === 'none') {
     loss = rowLoss;
+    lossTerms = rowLossTerms;
     dy = rowLoss.map(() => 1);
   } else if (reduction === 'sum') {
-    loss = [rowLoss.reduce((x, y) => x + y, 0)];
+    loss = [sum(rowLoss)];
+    lossTerms = [sum(rowLossTerms)];
     dy = rowLoss.map(() => 1);
   } else {
-    const total = rowLoss.reduce((x, y) => x + y, 0);
-    loss = [D === 0 ? 0 : total / D];
+    loss = [D === 0 ? 0 : sum(rowLoss) / D];
+    lossTerms = [D === 0 ? 0 : sum(rowLossTerms) / D];
     dy = rowLoss.map(() => (D === 0 ? 0 : 1 / D));
   }
   const grad: number[] = [];
   for (let i = 0; i < N; i++) for (const g of rowGrad[i]) grad.push(dy[i] === 0 ? 0 : dy[i] * g);
   const gradTerms = rowTerms.map((t, i) => Math.abs(dy[i]) * t);
-  return {loss, grad, gradTerms};
+  return {loss, grad, gradTerms, rowLse, lossTerms};
 }

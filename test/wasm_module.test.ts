@@ -87,3 +87,44 @@ test('the non-shared builds cannot be given a shared memory by mistake, nor the 
   expect(() => new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SIMD, 'base64')), {env: {memory: shared}}))
       .toThrow(WebAssembly.LinkError);
 });
+
+/**
+ * K = 1: p = 1 exactly, so without z-loss the gradient is exactly 0, whatever the temperature,
+ * smoothing and reduction. Float32 lanes would give 1 ± an ulp, and an entry of an ulp of 1/T (up to
+ * 2.4e-7 for T < 0.5) where the answer is 0; the kernels special-case K = 1 in float64.
+ */
+test.each(Object.entries(BUILDS).filter(([n]) => n !== 'simd-shared'))(
+    'K = 1: every build\'s loss-and-grad and backward give a gradient of exactly 0', (name, base64) => {
+  const memory = new WebAssembly.Memory({initial: 1});
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {env: {memory}})
+      .exports as unknown as KernelModule;
+  const f32 = new Float32Array(memory.buffer);
+  const i32 = new Int32Array(memory.buffer);
+  const z = [0.37, -2.9, 5.3, 1230, -0.001, 7.77];
+  const N = z.length, pz = 1024, py = 2048, pw = 3072, loss = 4096, grad = 5120;
+  const hi = 6144, lo = 7168, den = 8192, mass = 8320, dy = 9216;
+  const nonzero: string[] = [];
+  for (const ids of [true, false]) {
+    z.forEach((v, i) => { f32[pz / 4 + i] = v; if (ids) i32[py / 4 + i] = 0; else f32[py / 4 + i] = 1; });
+    f32[pw / 4] = 1.5;
+    for (let i = 0; i < N; i++) f32[dy / 4 + i] = 1;
+    for (const T of [0.3, 0.5, 1, 1.7, 2.5]) {
+      for (const reduction of [0, 1, 2]) {
+        for (const tape of [false, true]) {
+          ex.setProblem(pz, py, pw, N, 1, ids);
+          ex.setOptions(0.1, T, 0, -100, reduction);
+          f32.fill(NaN, grad / 4, grad / 4 + N);
+          if (tape) {
+            ex.forward(loss, hi, lo, den, mass);
+            ex.backward(hi, lo, den, dy, grad);
+          } else {
+            ex.lossAndGrad(loss, grad);
+          }
+          const g = Array.from(f32.subarray(grad / 4, grad / 4 + N));
+          if (g.some((v) => v !== 0)) nonzero.push(`${ids ? 'ids' : 'probs'} T ${T} reduction ${reduction} ${tape ? 'backward' : 'loss-and-grad'}: ${g}`);
+        }
+      }
+    }
+  }
+  expect(`${name}: ${nonzero.join('; ') || 'all 0'}`).toBe(`${name}: all 0`);
+});
