@@ -40,8 +40,9 @@ export function softmaxCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
       labels = tf.add(tf.mul(labels, 1 - eps), eps / K);
       eps = 0;
     }
-    if (w == null && reduction !== tf.Reduction.NONE && z.size > 0) {
-      // Without weights SUM_BY_NONZERO_WEIGHTS and MEAN both divide by N, the fused 'mean' for probabilities.
+    if (w == null && reduction !== tf.Reduction.NONE) {
+      // Without weights SUM_BY_NONZERO_WEIGHTS and MEAN both divide by N, the fused 'mean' for
+      // probabilities (whose mean of no rows is 0, not tfjs's 0/0).
       return fused(z, labels, {labelSmoothing: eps, reduction: reduction === tf.Reduction.SUM ? 'sum' : 'mean'}) as O;
     }
     return weightedLoss(fused(z, labels, {labelSmoothing: eps, reduction: 'none'}), w, reduction) as O;
@@ -49,15 +50,16 @@ export function softmaxCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
 }
 
 /**
- * tf.losses.computeWeightedLoss's reductions of the per-row losses, with its results (an empty batch's
- * MEAN and SUM_BY_NONZERO_WEIGHTS are 0/0 = NaN, as in tfjs), but with sums that are exact over an empty
- * tensor on every backend and stay on the tape (composite.ts sumOrZero).
+ * tf.losses.computeWeightedLoss's reductions of the per-row losses, with its results, except for an
+ * empty batch: its sums are exactly 0 on every backend and stay on the tape (composite.ts sumOrZero),
+ * and its MEAN and SUM_BY_NONZERO_WEIGHTS are 0, as the fused ops' mean of no rows, where tfjs divides
+ * 0 by 0 (NaN on cpu, 1 on webgl, whose division returns 1 when a == b).
  */
 function weightedLoss(losses: tf.Tensor, weights: tf.Tensor | null, reduction: tf.Reduction): tf.Tensor {
   const weighted = weights == null ? losses : tf.mul(losses, weights);
   if (reduction === tf.Reduction.NONE) return weighted;
   const total = sumOrZero(weighted);
-  if (reduction === tf.Reduction.SUM) return total;
+  if (reduction === tf.Reduction.SUM || losses.size === 0) return total;
   if (reduction === tf.Reduction.MEAN) {
     if (weights == null) return tf.div(total, losses.size);
     const result = tf.div(total, sumOrZero(weights));

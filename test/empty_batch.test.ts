@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import {softmaxCrossEntropy} from '../index';
 import {BACKENDS, WASM} from './backends';
 import {KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract';
-import {EmptyChecks, emptyProblems, runEmptyChecks, viaLosses} from './browser/empty_checks';
+import {EmptyChecks, emptyProblems, runEmptyChecks} from './browser/empty_checks';
 
 const CPU = BACKENDS.find((b) => b.name === 'cpu')!;
 const COMPOSITE = BACKENDS.find((b) => b.name.startsWith('composite'))!;
@@ -59,18 +59,7 @@ describe.each(SETUPS)('$name', ({setup, teardown, fused}) => {
   test('every entry point, reduction, label kind and option set: empty or exactly 0, no leaks', () => {
     expect(c.fusedKernels.length).toBe(fused ? 3 : 0);  // which path ran
     expect(c.runs.length).toBeGreaterThan(300);
-    expect(emptyProblems(c, (r) => !viaLosses(r))).toEqual([]);
-  });
-
-  // KNOWN FAILING: ops/losses.ts (e4ae2ef, d85630b) reduces an empty batch with stock tfjs ops, not the
-  // fused op: in Node, with tfjs-core alone (no stock-op gradients registered), tf.valueAndGrad over it
-  // throws "gradient function not found for Reshape" (SUM) or "... for RealDiv" (MEAN); and its MEAN of
-  // no rows is 0/0, NaN on cpu, 1 on webgl (tfjs-webgl's division returns 1 where a == b), where
-  // tf.losses.softmaxCrossEntropy gives 0 on cpu. The fix belongs in ops/losses.ts (an unweighted empty
-  // batch through the fused op's 'sum' / 'mean', exactly 0 on every backend); then make this a test().
-  test.failing('losses.softmaxCrossEntropy (every reduction, with smoothing or not): empty or exactly 0', () => {
-    expect(c.runs.filter(viaLosses).length).toBeGreaterThan(0);
-    expect(emptyProblems(c, viaLosses)).toEqual([]);
+    expect(emptyProblems(c)).toEqual([]);
   });
 
   // the example: tfjs-backend-wasm's Sum over an empty axis returned 3.6e-41, −∞, NaN, 4, −7601

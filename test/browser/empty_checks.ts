@@ -116,19 +116,15 @@ export async function runEmptyChecks(): Promise<EmptyChecks> {
   return {backend, fusedKernels: KERNEL_NAMES.filter((k) => tf.getKernel(k, backend) !== undefined), runs};
 }
 
-/** Whether a run went through losses.softmaxCrossEntropy (ops/losses.ts) rather than our own ops. */
-export const viaLosses = (r: EmptyRun) => r.name.startsWith('losses.');
-
 /**
- * Everything wrong in `c`'s runs that `which` keeps (all by default), one line per problem (none: all
- * good). Every run must return, leave no tensor behind, and give: a loss of shape [] (reduced) or
+ * Everything wrong in `c`'s runs, one line per problem (none: all good). Every run must return, leave no tensor behind, and give: a loss of shape [] (reduced) or
  * logits.shape[:-1] ('none') whose values are exactly 0; gradients of the logits and probabilities of
  * logits' shape (no values); a class-weight gradient of shape [K] that is exactly 0.
  */
-export function emptyProblems(c: EmptyChecks, which: (r: EmptyRun) => boolean = () => true): string[] {
+export function emptyProblems(c: EmptyChecks): string[] {
   const problems: string[] = [];
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  for (const r of c.runs.filter(which)) {
+  for (const r of c.runs) {
     const say = (what: string) => problems.push(`${c.backend}: ${r.name}: ${what}`);
     if (r.error !== undefined) {
       say(`threw ${r.error.split('\n')[0]}`);
