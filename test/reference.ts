@@ -1,5 +1,5 @@
 /**
- * The float64 reference, written straight from ../shared/DESIGN.md's semantics section. It shares no
+ * The float64 reference, written straight from docs/semantics.md. It shares no
  * code with the kernels or the ops: plain arrays of numbers in, plain arrays out, one row at a time,
  * with no attempt at speed.
  */

@@ -1,7 +1,7 @@
 /**
  * The forward kernel's fifth output, targetMass: A_i = Σ_c a_ic per row (0 on ignored rows), which a
  * float32 backend's backward kernel reads instead of summing a row (cpu and wasm re-sum it). Checked
- * at the kernel level (runKernel) against a_ic written from ../shared/DESIGN.md's table, on every
+ * at the kernel level (runKernel) against a_ic written from docs/semantics.md's table, on every
  * backend that registers the kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -14,7 +14,7 @@
  * or float32 probabilities of shape logits.shape. Leading axes of logits are rows (N), the last is
  * classes (K).
  *
- * Math (../shared/DESIGN.md is the source of truth; this is its derivation in one place):
+ * Math (docs/semantics.md is the source of truth; this is its derivation in one place):
  *
  *   s = z / T,  lse = log Σ_c exp(s_c),  p_c = exp(s_c − lse)
  *   class ids:      a_c = (1 − ε)·w_y·[c = y] + (ε/K)·w_c

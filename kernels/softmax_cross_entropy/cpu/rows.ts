@@ -36,7 +36,7 @@ export function rowMaxAndSum(p: Problem, i: number, e: Float64Array): {max: numb
  * 1. row max and sum, for the forward kernel (nothing to park): online, in one sweep. A new maximum
  * rescales the running sum by exp(m_old − m_new) (about log K times per row, for random logits).
  * m starts at −MAX_VALUE, not −∞, so leading −∞ logits add exp(−∞) = 0 instead of exp(−∞ − (−∞)).
- * Returns NaN for a row with a NaN, a +∞, or only −∞ (sum 0), as DESIGN.md asks.
+ * Returns NaN for a row with a NaN, a +∞, or only −∞ (sum 0), as docs/semantics.md says.
  */
 export function rowLogSumExp(p: Problem, i: number): number {
   const {z, classes: K, invT} = p;

@@ -79,7 +79,7 @@ export function header(v: Variant): string {
       if (p.x == width) { p.x = 0; p.y += 1; }
       return p;
     }
-    // NaN and +∞ logits poison their row (DESIGN: non-finite input); tested on the bits, because
+    // NaN and +∞ logits poison their row (docs/semantics.md: non-finite input); tested on the bits, because
     // GLSL compilers may fold x != x and comparisons with NaN away.
     bool poisons(float z) {
       uint b = floatBitsToUint(z);

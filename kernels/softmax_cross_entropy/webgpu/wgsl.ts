@@ -100,7 +100,7 @@ fn posInf() -> f32 { return u.infinity; }
 fn nan() -> f32 { return u.nanValue; }
 fn isNaN(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isNegInf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
-// NaN and +∞ logits poison their row (DESIGN: non-finite input)
+// NaN and +∞ logits poison their row (docs/semantics.md: non-finite input)
 fn poisons(z: f32) -> bool {
   let b = bitcast<u32>(z);
   return (b & 0x7fffffffu) > 0x7f800000u || b == 0x7f800000u;
