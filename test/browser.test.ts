@@ -421,7 +421,8 @@ describeFor('webgpu')('webgpu kernels', () => {
     };
     test('webgpu matches the float64 reference and cpu', () => {
       expectReference('webgpu (Chromium)', results('webgpu'), ref, WEBGPU_TOLERANCE, maxLogit);
-      expectAgreement('cpu', results('cpu'), 'webgpu', results('webgpu'), WEBGPU_TOLERANCE, maxLogit, ref.gradTerms);
+      expectAgreement('cpu', results('cpu'), 'webgpu', results('webgpu'), WEBGPU_TOLERANCE, maxLogit, ref.gradTerms,
+          ref.rowLse, ref.lossTerms);
     });
   });
 });
@@ -465,7 +466,8 @@ describe.each(CASES)('$name', (c) => {
     const [first, ...rest] = RUNS;
     const a = resultsOf(first);
     for (const run of rest.filter((r) => !r.f16)) {  // float16 is checked against the reference only
-      expectAgreement(first.label, a, run.label, resultsOf(run), run.tolerance, maxLogit, ref.gradTerms);
+      expectAgreement(first.label, a, run.label, resultsOf(run), run.tolerance, maxLogit, ref.gradTerms, ref.rowLse,
+          ref.lossTerms);
     }
   });
 });
