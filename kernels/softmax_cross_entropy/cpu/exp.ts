@@ -1,7 +1,7 @@
 /**
  * exp for the cpu kernels' hot loops. V8's Math.exp is a call into C (~9 ns here); this one inlines
  * and is float64-accurate: |fastExp(x) / exp(x) − 1| < 1e-15 (a few float64 ulps) wherever the result
- * is a normal float64 (test/exp.test.ts checks a looser 1e-10). That much is needed, not just
+ * is a normal float64 (test/exp.test.ts checks it on a dense sweep). That much is needed, not just
  * float32's 6e-8: where a gradient entry cancels ((A + 2λ·lse)·p_c ≈ a_c, labels equal to the model's
  * own softmax) it is a billionth of its terms, and an error of 1e-10·p would be all of it.
  *
