@@ -127,10 +127,10 @@ export function rowGradient(
   }
   const k = dy * invT;
   if (K === 1) {
-    // p = 1 exactly (exp(s − lse) would give 1 ± an ulp of the saved lse): g = (1/T)·[(A − a_0) + 2λ·lse],
-    // a_0 by the same expression as A, so A − a_0 is exactly 0 and the gradient without z-loss too
-    const a0 = p.probs === null ? rowTargetMass(p, i) : w[0] * ((1 - eps) * p.probs[o] + eps / K);
-    g[o] = k * ((a - a0) + 2 * p.lambda * lse);
+    // p = 1 exactly (exp(s − lse) would give 1 ± an ulp of the saved lse): g = (1/T)·[(A − a_0) + 2λ·lse];
+    // with one class A is a_0, and rowTargetMass forms it by the same expression as `a` was, so A − a_0 is
+    // exactly 0 and the gradient without z-loss too
+    g[o] = k * ((a - rowTargetMass(p, i)) + 2 * p.lambda * lse);
     return;
   }
   const coef = k * (a + 2 * p.lambda * lse);

@@ -84,3 +84,13 @@ export function targetMass(i: i32): f64 {
   for (let c = 0; c < K; c++) a += weight(c) * ((1.0 - eps) * <f64>load<f32>(P + (<usize>c << 2)) + u);
   return a;
 }
+
+/**
+ * 3. gradient when K = 1, both builds: p = 1 exactly (float32 lanes, a float32 park or the saved lse
+ * would make it 1 ± an ulp), so g = dy·(1/T)·[(A − a_0) + 2λ·lse], k = dy/T. With one class A is a_0,
+ * and targetMass forms it by the same expression as `a` was, so A − a_0 is exactly 0, and so is the
+ * gradient without z-loss. `g` is the row's gradient entry.
+ */
+export function oneClassGradient(i: i32, k: f64, a: f64, lse: f64, g: usize): void {
+  store<f32>(g, <f32>(k * ((a - targetMass(i)) + 2.0 * lambda * lse)));
+}

@@ -5,7 +5,8 @@
  * kernels: scalar float64 costs what scalar float32 does, so this build is as exact as cpu.
  */
 import {exp64, log64} from './math';
-import {classes, classId, classIdLoss, eps, invT, lambda, probsPtr, rowPtr, sparse, targetMass, weight} from './problem';
+import {classes, classId, classIdLoss, eps, invT, lambda, oneClassGradient, probsPtr, rowPtr, sparse, targetMass, weight}
+  from './problem';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
@@ -101,7 +102,7 @@ export function fill(p: usize, n: i32, v: f32): void {
  * |g_c| < |(A + 2λ·lse)·p_c| / 2. Those entries (labels near the model's own softmax, p_c ≈ ε/K
  * with smoothing, the confident target) take p_c again from a float64 exp: every entry ends up as
  * exact as on cpu, with one exp per element wherever the gradient does not cancel.
- * K = 1 has p = 1 exactly: g = (1/T)·[(A − a_0) + 2λ·lse], 0 without z-loss.
+ * K = 1 has p = 1 exactly (problem.ts oneClassGradient).
  */
 export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
   const K = classes;
@@ -115,9 +116,7 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
   const ku = k * (eps / <f64>K);
   const P: usize = sparse ? 0 : probsPtr(i);
   if (K == 1) {
-    // a_0 by the same expression as A, so A − a_0 is exactly 0
-    const a0 = sparse ? targetMass(i) : weight(0) * ((1.0 - eps) * at(P, 0) + eps / <f64>K);
-    store<f32>(g, <f32>(k * ((a - a0) + 2.0 * lambda * lse)));
+    oneClassGradient(i, k, a, lse, g);
     return;
   }
   const coef = k * (a + 2.0 * lambda * lse);

@@ -12,8 +12,8 @@
  * the same vector code one lane at a time.
  */
 import {exp2f4, exp64, log64, LOG2E} from './math';
-import {classes, classId, classIdLoss, eps, invT, lambda, probsPtr, rowPtr, sparse, targetMass, temperature,
-  wBase, weight, wSum} from './problem';
+import {classes, classId, classIdLoss, eps, invT, lambda, oneClassGradient, probsPtr, rowPtr, sparse, targetMass,
+  temperature, wBase, weight, wSum} from './problem';
 
 // forward kernel: a row is swept in chunks of this many floats (4 KiB, so the second sweep of a
 // chunk, for exp after its max, reads from L1 and the row is read from memory once)
@@ -236,10 +236,7 @@ export function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked:
   }
   const k = dy * invT;
   if (K == 1) {
-    // p = 1 exactly (float32 lanes would make it 1 ± an ulp): g = (1/T)·[(A − a_0) + 2λ·lse], with a_0
-    // by the same expression as A, so A − a_0 is exactly 0 and the gradient without z-loss too
-    const a0 = sparse ? targetMass(i) : weight(0) * ((1.0 - eps) * <f64>load<f32>(probsPtr(i)) + eps / <f64>K);
-    store<f32>(g, <f32>(k * ((a - a0) + 2.0 * lambda * lse)));
+    oneClassGradient(i, k, a, lse, g);
     return;
   }
   const coef = k * (a + 2.0 * lambda * lse);
