@@ -7,7 +7,7 @@
 import {execFileSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {PACKAGE_NAME, packedProject, TARBALL} from './packed_project';
+import {PACKAGE_NAME, packedProject, run, TARBALL} from './packed_project';
 
 const ROOT = path.join(__dirname, '..');
 const ENTRIES = {'.': 'index', './wasm': 'backends/wasm/register', './webgl': 'backends/webgl/register',
@@ -22,17 +22,6 @@ beforeAll(() => {
 afterAll(() => {
   if (work !== undefined) fs.rmSync(work, {recursive: true, force: true});
 });
-
-/** Runs a tool's bin with Node; its stdout, and the exit status (the tools exit 1 on findings). */
-function run(args: string[], cwd: string): {status: number, stdout: string} {
-  try {
-    return {status: 0, stdout: execFileSync(process.execPath, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})};
-  } catch (e) {
-    const err = e as {status: number | null, stdout: string, stderr: string};
-    if (err.status === null) throw e;
-    return {status: err.status, stdout: `${err.stdout}${err.stderr}`};
-  }
-}
 
 test('the tarball holds dist/ (both formats, with declarations), docs/, README.md, LICENSE; no source map', () => {
   const files = execFileSync('tar', ['-tzf', path.join(project, TARBALL)], {encoding: 'utf8'})

@@ -74,3 +74,17 @@ function assemble(dir: string, tgz: string): void {
     'typescript', '@types/node'];
   for (const name of links) fs.symlinkSync(fs.realpathSync(path.join(from, name)), path.join(modules, name), 'dir');
 }
+
+/**
+ * Runs a tool's bin (a .js file) with Node in `cwd`: its output (stdout, then stderr when it fails) and
+ * exit status (tsc, attw and publint exit non-zero on findings; a killed process throws).
+ */
+export function run(args: string[], cwd: string): {status: number, stdout: string} {
+  try {
+    return {status: 0, stdout: execFileSync(process.execPath, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})};
+  } catch (e) {
+    const err = e as {status: number | null, stdout: string, stderr: string};
+    if (err.status === null) throw e;
+    return {status: err.status, stdout: `${err.stdout}${err.stderr}`};
+  }
+}

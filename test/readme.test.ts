@@ -11,7 +11,7 @@
 import {execFileSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {packedProject} from './packed_project';
+import {packedProject, run} from './packed_project';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```/g)].map((m, i) => ({
@@ -36,13 +36,8 @@ function tsc(files: string[], options: Record<string, string | boolean>): string
     lib: ['ES2022', 'DOM'], target: 'ES2022', ...options}, files};
   const name = `tsconfig.${String(options.moduleResolution)}.${files.length}.json`;
   fs.writeFileSync(path.join(dir, name), JSON.stringify(config));
-  try {
-    execFileSync(process.execPath, [path.join(dir, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', name],
-        {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
-    return '';
-  } catch (e) {
-    return String((e as {stdout?: string}).stdout) + String((e as {stderr?: string}).stderr);
-  }
+  const {status, stdout} = run([path.join(dir, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', name], dir);
+  return status === 0 ? '' : stdout;
 }
 
 test('the README has JavaScript and TypeScript examples', () => {
