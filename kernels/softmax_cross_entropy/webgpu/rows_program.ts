@@ -10,16 +10,15 @@
  *   3. gradient (loss-and-grad only): (1/T)·dy·[(A + 2λ·lse)·p_c − a_c] with p_c = exp((s_c − hi) − lo).
  *
  * Sums over rows (the reduced loss; the denominator D) need every workgroup's rows. WebGPU has no
- * barrier across workgroups, so the last workgroup to finish does them: each workgroup publishes its
- * partial loss with an atomic store and then counts itself with atomicAdd on a counter; the one that
- * counts last adds the published partials in workgroup order (the same order every run, so the same
- * bits). The forward's counter is its denominator output itself (uploaded as 0, then overwritten with D).
- * WGSL's atomics are relaxed, so that a workgroup's published partial is visible to the one counting
- * after it rests on a storage barrier between the two atomics and on atomics going to device memory,
- * as they do on GPUs and on SwiftShader; WGSL's memory model does not promise it across workgroups.
+ * barrier across workgroups, so the last workgroup to finish does them (backends/webgpu/wgsl.ts
+ * returnUnlessLast and sumPartials): each workgroup publishes its partial loss with an atomic store
+ * and counts itself on a counter; the one that counts last adds the published partials in a fixed
+ * order (the same bits every run). The forward's counter is its denominator output itself (uploaded
+ * as 0, then overwritten with D).
  * Loss-and-grad's gradient needs D before it is written, so there each workgroup sums D itself: N
  * label reads per workgroup, cheap next to its rows' K logits each (the 'mean' of class ids only).
  */
+import {LAST_FLAG, returnUnlessLast, sumPartials, tree} from '../../../backends/webgpu/wgsl.js';
 import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
 
 export type RowsMode = 'forward' | 'lossAndGrad';
@@ -56,29 +55,6 @@ export const rowsKey = (v: Variant, mode: RowsMode, rowLosses: boolean, vec4: bo
 
 
 /**
- * WGSL that reduces each row's `lanes` values in workgroup memory into the row's first thread: a
- * 16-way tree (2 levels for 256 lanes), so 3 workgroup barriers where a binary tree takes 9. A barrier
- * is cheap on a GPU but not on a CPU implementation: SwiftShader switches every 4 threads of the
- * workgroup at each one. `combine` merges the
- * values at index `o` into the local copies `take` loaded at index `lid` and stores them back with
- * `store`; `lanes` must be uniform.
- */
-function rowTree(lanes: string, take: string, combine: string, store: string): string {
-  return `for (var span = 1u; span < ${lanes}; span = span * 16u) {
-    workgroupBarrier();
-    if ((lid & (${lanes} - 1u)) % (span * 16u) == 0u) {
-      ${take}
-      for (var j = 1u; j < 16u && (lid & (${lanes} - 1u)) + j * span < ${lanes}; j = j + 1u) {
-        let o = lid + j * span;
-        ${combine}
-      }
-      ${store}
-    }
-  }
-  workgroupBarrier();`;
-}
-
-/**
  * `vec4` (K a multiple of 4): the per-class inputs are bound as vec4s and each thread takes four
  * consecutive classes a step (a quarter of the loads and loop steps; on SwiftShader the forward ran
  * about 1.5× as fast).
@@ -98,7 +74,6 @@ export function rowsSource(v: Variant, mode: RowsMode, rowLosses: boolean, vec4:
   return `${declarations(rowsBindings(v, mode, rowLosses, vec4))}
 ${helpers(v, vec4)}
 fn logitAt(f: i32) -> f32 { return ${vec4 ? 'logits[f / 4][f % 4]' : 'logits[f]'}; }
-fn isNegInf4(x: vec4<f32>) -> vec4<bool> { return bitcast<vec4<u32>>(x) == vec4<u32>(0xff800000u); }
 fn poisons4(z: vec4<f32>) -> bool {
   let b = bitcast<vec4<u32>>(z);
   return any((b & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u)) || any(b == vec4<u32>(0x7f800000u));
@@ -110,7 +85,7 @@ var<workgroup> redA: array<f32, WG>;
 var<workgroup> redFlag: array<u32, WG>;
 var<workgroup> redInf: array<u32, WG>;  // pass 2's flags: redFlag may still be read by the row's lanes
 var<workgroup> rowLoss: array<f32, WG>;
-var<workgroup> lastFlag: u32;
+${LAST_FLAG}
 
 // merges (m2, s2) into (m, s): two partial max-and-sums of exp(x − max); a sum of 0 has max −∞
 fn merge(m: ptr<function, f32>, s: ptr<function, f32>, m2: f32, s2: f32) {
@@ -122,7 +97,7 @@ fn merge(m: ptr<function, f32>, s: ptr<function, f32>, m2: f32, s2: f32) {
 
 // Σ over the workgroup's 256 values in redS (left at redS[0]); every thread must call it
 fn sumAll(lid: u32) {
-  ${rowTree('WG', 'var t = redS[lid];', 't = t + redS[o];', 'redS[lid] = t;')}
+  ${tree('WG', 'var t = redS[lid];', 't = t + redS[o];', 'redS[lid] = t;')}
 }
 
 ${meanGrad || !grad ? `// D of the 'mean': Σ w_y over counted rows for class ids, N for probabilities; all threads call it
@@ -201,7 +176,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   redM[lid] = m;
   redS[lid] = total;
   redFlag[lid] = flags;
-  ${rowTree(`lanes`, `var m1 = redM[lid];
+  ${tree(`lanes`, `var m1 = redM[lid];
       var s1 = redS[lid];
       var f1 = redFlag[lid];`,
     `merge(&m1, &s1, redM[o], redS[o]);
@@ -254,7 +229,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   redB[lid] = B;
   redA[lid] = A;
   redInf[lid] = infinite;
-  ${rowTree(`lanes`, `var b1 = redB[lid];
+  ${tree(`lanes`, `var b1 = redB[lid];
       var a1 = redA[lid];
       var f1 = redInf[lid];`,
     `b1 = b1 + redB[o];
@@ -331,15 +306,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var k = 0u; k < (WG >> u.shift); k = k + 1u) { part = part + rowLoss[k]; }
     atomicStore(&partials[${partialAt}], bitcast<u32>(part));
   }` : ''}
-  storageBarrier();
-  if (lid == 0u) { lastFlag = select(0u, 1u, atomicAdd(${counter}, 1u) == u.groups - 1u); }
-  if (workgroupUniformLoad(&lastFlag) == 0u) { return; }
+  ${returnUnlessLast(counter)}
   ${grad ? '' : 'let D = denominator(lid);'}
-  ${reduced ? `var sum = 0.0;
-  for (var k = lid; k < u.groups; k = k + WG) { sum = sum + bitcast<f32>(atomicLoad(&partials[${grad ? '1u + k' : 'k'}])); }
-  workgroupBarrier();
-  redS[lid] = sum;
-  sumAll(lid);
+  ${reduced ? `${sumPartials((k) => `bitcast<f32>(atomicLoad(&partials[${grad ? `1u + ${k}` : k}]))`, 'redS')}
   if (lid == 0u) {
     ${v.reduction === 'mean' ? 'loss[0] = select(redS[0] / D, 0.0, D == 0.0);  // every row ignored: 0, never NaN'
     : 'loss[0] = redS[0];'}

@@ -1,6 +1,6 @@
 /**
- * WGSL shared by the WebGPU programs: binding and uniform declarations, the row layout, bit tests for
- * non-finite values, and the label coefficients a_c (contract.ts has the math).
+ * WGSL shared by the softmax WebGPU programs: this family's uniforms, the row layout, and the label
+ * coefficients a_c (contract.ts has the math).
  *
  * Row layout (every program): a workgroup of 256 threads takes 256 / L consecutive rows with L = 2^shift
  * threads per row (L from K, problem.ts: 1 thread for K ≤ 16 up to 256 for K > 2048), lane l of a row
@@ -9,13 +9,15 @@
  * one pipeline serves every shape; the source holds only the structure (label kind, which terms exist,
  * the reduction, which tensors are bound).
  *
- * WGSL lets an implementation assume that no NaN or infinity occurs, so non-finite inputs are found on
- * their bits (a NaN compares false to everything, and a compiler may fold x != x away), and the values
- * themselves come from tfjs's uniforms (a constant NaN or infinity does not compile).
+ * The plumbing every loss shares (declarations, bit tests for NaN and ±∞, the workgroup index) is in
+ * backends/webgpu/wgsl.ts.
  */
-import type {Access, Bound, Uniform} from '../../../backends/webgpu/program.js';
-import {tfjsUniformWords, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
+import type {Access, Uniform} from '../../../backends/webgpu/program.js';
+import {Binding, declare, NON_FINITE} from '../../../backends/webgpu/wgsl.js';
 import type {Reduction} from '../contract.js';
+
+export type {Binding};
+export {bind, GROUP_INDEX} from '../../../backends/webgpu/wgsl.js';
 
 /** Our uniforms, the same list for every program (values: problem.ts). */
 export const UNIFORMS: Uniform[] = [
@@ -44,9 +46,6 @@ export interface Variant {
 export const variantKey = (v: Variant) =>
   `${v.ids ? 'ids' : 'probs'}-${v.weighted ? 'w' : 'nw'}-${v.spread ? 'spread' : 'target'}-${v.zLoss ? 'z' : 'noz'}-${v.reduction}`;
 
-/** A bound tensor as the shader sees it. */
-export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>' | 'vec4<f32>'}
-
 /**
  * The logits, labels and (if given) class weights, read by every program. `vec4`: the per-class ones
  * (logits, probabilities, weights) as vec4<f32>, four classes a read, for K a multiple of 4.
@@ -60,47 +59,16 @@ export const commonBindings = (v: Variant, vec4 = false): Binding[] => {
   ];
 };
 
-/** The tensors for `bindings`, by binding name, in binding order (what program.ts dispatch() binds). */
-export function bind(bindings: Binding[], tensors: Record<string, Bound['tensor'] | undefined>): Bound[] {
-  return bindings.map((b) => {
-    const tensor = tensors[b.name];
-    if (tensor === undefined) throw new Error(`internal: no tensor for WebGPU binding '${b.name}'`);
-    return {tensor, access: b.access};
-  });
-}
-
-/**
- * Binding and uniform declarations. tfjs's recordAndSubmit fills the uniform buffer with its own words
- * first (NaN, Infinity, then a shape and a stride per bound tensor), so the struct starts with as many
- * padding words; all are 4-byte scalars, so WGSL lays them out back to back as tfjs writes them.
- */
+/** Binding and uniform declarations, with this family's uniforms (backends/webgpu/wgsl.ts declare()). */
 export function declarations(bindings: Binding[]): string {
-  const words = tfjsUniformWords(bindings.length);
-  const pad = Array.from({length: words - 2}, (_, i) => `  tfjs${i}: i32,`).join('\n');
-  const ours = UNIFORMS.map((u) => `  ${u.name}: ${u.type},`).join('\n');
-  return `${bindings.map((b, i) =>
-    `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`).join('\n')}
-struct Uniforms {
-  nanValue: f32,   // tfjs's NaN and Infinity: WGSL has no constant for either
-  infinity: f32,
-${pad}
-${ours}
-};
-@group(0) @binding(${bindings.length}) var<uniform> u: Uniforms;
-const WG: u32 = ${WORKGROUP_SIZE}u;
-`;
+  return declare(bindings, UNIFORMS);
 }
 
 /** WGSL helpers every program uses; `v` selects the label kind and whether weights are bound, `vec4`
  * the binding types of commonBindings (spreadCoef4 then replaces spreadCoef). */
 export function helpers(v: Variant, vec4 = false): string {
   return `
-fn negInf() -> f32 { return -u.infinity; }
-fn posInf() -> f32 { return u.infinity; }
-fn nan() -> f32 { return u.nanValue; }
-fn isNaN(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-fn isNegInf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
-// NaN and +∞ logits poison their row (docs/semantics.md: non-finite input)
+${NON_FINITE}// NaN and +∞ logits poison their row (docs/semantics.md: non-finite input)
 fn poisons(z: f32) -> bool {
   let b = bitcast<u32>(z);
   return (b & 0x7fffffffu) > 0x7f800000u || b == 0x7f800000u;
@@ -127,6 +95,3 @@ ${vec4 ? `fn spreadCoef4(c: i32, f: i32) -> vec4<f32> {
 }`}
 `;
 }
-
-/** The workgroup's index in a grid of groupsX columns (program.ts grid()). */
-export const GROUP_INDEX = 'wg.x + wg.y * u.groupsX';
