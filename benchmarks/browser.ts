@@ -1,19 +1,22 @@
 /**
- * Runs the benchmark (softmax_cross_entropy.ts, bundled with the webgl and webgpu kernels into a page) in
- * headless Chromium on one backend and returns its rows and facts: the host side, in Node. Chromium as
+ * Runs the benchmark (softmax_cross_entropy.ts and sigmoid_cross_entropy.ts, bundled with the webgl and
+ * webgpu kernels into a page) in headless Chromium on one backend and returns its rows and facts: the host side, in Node. Chromium as
  * the browser suite finds it (scripts/chromium.js installs Debian's where it can). One browser per
- * backend, so that one backend's garbage (GPU textures, a grown wasm heap) does not weigh on the next.
+ * backend and family (softmax, sigmoid), so that one run's garbage (GPU textures, a grown wasm heap)
+ * does not weigh on the next.
  */
 import {chromium} from 'playwright-core';
 import {bundlePage} from '../test/browser/bundle';
 import {serve} from '../test/browser/server';
-import type {BackendFacts, Row} from './row';
+import type {BackendFacts, Family, Row} from './row';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const {ensureChromium, CHROMIUM_ARGS} = require('../scripts/chromium.js') as
     {ensureChromium(): string, CHROMIUM_ARGS: string[]};
 
 export interface Options {
+  /** which rows: softmax_cross_entropy.ts's or sigmoid_cross_entropy.ts's (on their default shapes if none given) */
+  loss: Family;
   shapes?: Array<[number, number]>;
   runs?: number;
   /** tfjs's name of the backend to run in the page */
@@ -23,8 +26,11 @@ export interface Options {
   log: (line: string) => void;
 }
 
+type Run = (o: {shapes?: Array<[number, number]>, runs?: number, backends: string[], label: string}) => Promise<Row[]>;
+
 interface BenchWindow {
-  runBenchmark(o: {shapes?: Array<[number, number]>, runs?: number, backends: string[], label: string}): Promise<Row[]>;
+  runBenchmark: Run;
+  runSigmoidBenchmark: Run;
   backendDetails(): Promise<string>;
 }
 
@@ -40,8 +46,10 @@ export async function inChromium(opts: Options): Promise<{rows: Row[], facts: Ba
     await page.goto(server.plain);
     await page.waitForFunction(() => 'runBenchmark' in window);
     const {shapes, runs, backend, label} = opts;
-    const rows = await page.evaluate((o) => (window as unknown as BenchWindow).runBenchmark(o),
-        {shapes, runs, backends: [backend], label});
+    const o = {shapes, runs, backends: [backend], label};
+    const rows = await (opts.loss === 'softmax' ?
+      page.evaluate((x) => (window as unknown as BenchWindow).runBenchmark(x), o) :
+      page.evaluate((x) => (window as unknown as BenchWindow).runSigmoidBenchmark(x), o));
     const details = await page.evaluate(() => (window as unknown as BenchWindow).backendDetails());
     const userAgent = await page.evaluate(() => navigator.userAgent);
     return {rows, facts: {backend: label, runtime: `Chromium ${browser.version()}`, details}, userAgent};

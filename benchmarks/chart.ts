@@ -1,22 +1,58 @@
 /**
- * benchmarks/results/speedup.svg, written by hand (plain SVG text, no chart library): value-and-grad
- * speedup over tf.losses per backend and shape (one small panel per backend, log scale, bars grow from
- * 1×), and peak memory per shape (peak / (logits + grad), fused against the built-ins).
+ * benchmarks/results/speedup.svg, written by hand (plain SVG text, no chart library): per family
+ * (softmax; sigmoid with focal), value-and-grad speedup over the baseline per backend and shape (one small
+ * panel per backend, log scale, bars grow from 1×), then per family the peak memory per shape
+ * (peak / (logits + grad), fused against the built-ins).
  */
-import {find, groups, shapeText} from './markdown';
-import type {MethodId, Report, Row} from './row';
+import {groups, shapeText} from './markdown';
+import {Family, FAMILIES, familyOf, Loss, MethodId, Report, Row} from './row';
 
 const WIDTH = 960;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
-const COLORS: Record<MethodId, string> = {
-  'tf.losses': '#9a9a9a', 'tfjs-layers': '#6fb5a8', 'fused': '#4c78a8', 'fused tape': '#4c78a8',
-  'fused loss-and-grad': '#f08a24',
+
+/** One kind of bar: a method of a loss, its colour and its legend name. */
+interface Series {
+  loss: Loss;
+  method: MethodId;
+  color: string;
+  name: string;
+}
+
+const series = (loss: Loss, method: MethodId, color: string, name: string): Series => ({loss, method, color, name});
+
+const SOFTMAX = {
+  builtin: series('softmax', 'tf.losses', '#9a9a9a', 'tf.losses (one-hot)'),
+  layers: series('softmax', 'tfjs-layers', '#6fb5a8', 'tfjs-layers sparseCategoricalCrossentropy'),
+  tape: series('softmax', 'fused tape', '#4c78a8', 'fused: tf.valueAndGrad (tape)'),
+  lag: series('softmax', 'fused loss-and-grad', '#f08a24', 'fused: softmaxCrossEntropyWithGrad'),
 };
-const NAMES: Record<MethodId, string> = {
-  'tf.losses': 'tf.losses (one-hot)', 'tfjs-layers': 'tfjs-layers sparseCategoricalCrossentropy',
-  'fused': 'fused softmaxCrossEntropy', 'fused tape': 'fused: tf.valueAndGrad (tape)',
-  'fused loss-and-grad': 'fused: softmaxCrossEntropyWithGrad',
+const SIGMOID = {
+  builtin: series('sigmoid', 'tf.losses', '#9a9a9a', 'tf.losses'),
+  layers: series('sigmoid', 'tfjs-layers', '#6fb5a8', 'tfjs-layers binaryCrossentropy'),
+  tape: series('sigmoid', 'fused tape', '#4c78a8', 'tape'),
+  lag: series('sigmoid', 'fused loss-and-grad', '#f08a24', 'loss-and-grad'),
+  focalOps: series('focal', 'tfjs ops', '#c9b98f', 'focal: tfjs ops'),
+  focalTape: series('focal', 'fused tape', '#8e6bb8', 'focal: tape'),
+  focalLag: series('focal', 'fused loss-and-grad', '#d6455f', 'focal: loss-and-grad'),
 };
+
+/** Per family: the speedup section's title, its bars, and the memory panel's bars. */
+const SECTIONS: Record<Family, {title: string, speedup: Series[], memory: Series[]}> = {
+  softmax: {
+    title: 'Softmax cross-entropy: speedup over tf.losses.softmaxCrossEntropy',
+    speedup: [SOFTMAX.tape, SOFTMAX.lag],
+    memory: [SOFTMAX.builtin, SOFTMAX.layers, SOFTMAX.tape, SOFTMAX.lag],
+  },
+  sigmoid: {
+    title: 'Sigmoid cross-entropy: speedup over tf.losses.sigmoidCrossEntropy; focal (γ = 2, α = 0.25): over tfjs ops',
+    speedup: [SIGMOID.tape, SIGMOID.lag, SIGMOID.focalTape, SIGMOID.focalLag],
+    memory: [SIGMOID.builtin, SIGMOID.layers, SIGMOID.tape, SIGMOID.lag, SIGMOID.focalOps, SIGMOID.focalTape,
+      SIGMOID.focalLag],
+  },
+};
+
+/** The row of a series in a group of one backend, family and shape. */
+const pick = (g: Row[], s: Series) => g.find((r) => r.kind === 'value-and-grad' && r.loss === s.loss && r.method === s.method);
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const f = (v: number) => +v.toFixed(1);
@@ -34,11 +70,11 @@ function line(x1: number, y1: number, x2: number, y2: number, stroke: string, wi
   return `<line x1="${f(x1)}" y1="${f(y1)}" x2="${f(x2)}" y2="${f(y2)}" stroke="${stroke}" stroke-width="${width}"/>`;
 }
 
-function legend(x: number, y: number, methods: MethodId[]): string[] {
+function legend(x: number, y: number, bars: Series[]): string[] {
   const out: string[] = [];
-  for (const m of methods) {
-    out.push(rect(x, y - 10, 12, 12, COLORS[m]), text(x + 17, y, NAMES[m], 'font-size="12"'));
-    x += 36 + NAMES[m].length * 6.5;  // a wide guess at 12px Helvetica's mean advance
+  for (const b of bars) {
+    out.push(rect(x, y - 10, 12, 12, b.color), text(x + 17, y, b.name, 'font-size="12"'));
+    x += 36 + b.name.length * 6.5;  // a wide guess at 12px Helvetica's mean advance
   }
   return out;
 }
@@ -59,9 +95,9 @@ function logTicks(values: number[]): number[] {
 
 const label = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 
-/** One backend's panel: per shape, a bar for the tape and one for loss-and-grad. */
+/** One backend's panel: per shape, a bar per series (the tape and loss-and-grad of each loss). */
 function speedupPanel(x0: number, y0: number, w: number, h: number, backend: string, rows: Row[][],
-    ticks: number[]): string[] {
+    ticks: number[], bars: Series[]): string[] {
   const out = [text(x0 + w / 2, y0 - 8, backend, 'font-size="14" font-weight="bold" text-anchor="middle"')];
   const [lo, hi] = [ticks[0], ticks[ticks.length - 1]];
   const y = (v: number) => y0 + h - (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) * h;
@@ -71,15 +107,14 @@ function speedupPanel(x0: number, y0: number, w: number, h: number, backend: str
   }
   const slot = w / rows.length;
   for (const [i, g] of rows.entries()) {
-    const methods: MethodId[] = ['fused tape', 'fused loss-and-grad'];
-    const barW = Math.min(22, (slot - 10) / methods.length);
-    for (const [j, m] of methods.entries()) {
-      const r = find(g, 'value-and-grad', m);
+    const barW = Math.min(22, (slot - 10) / bars.length);
+    for (const [j, b] of bars.entries()) {
+      const r = pick(g, b);
       if (!r || !isFinite(r.speedup) || r.speedup <= 0) continue;
-      const x = x0 + i * slot + (slot - barW * methods.length) / 2 + j * barW;
+      const x = x0 + i * slot + (slot - barW * bars.length) / 2 + j * barW;
       const [top, bottom] = [Math.min(y(r.speedup), y(1)), Math.max(y(r.speedup), y(1))];
-      out.push(rect(x + 1, top, barW - 2, bottom - top, COLORS[m],
-          `${backend} ${shapeText(r.shape)} ${NAMES[m]}: ${r.speedup.toFixed(2)}× (${r.medianMs.toFixed(2)} ms)`),
+      out.push(rect(x + 1, top, barW - 2, bottom - top, b.color,
+          `${backend} ${shapeText(r.shape)} ${b.name}: ${r.speedup.toFixed(2)}× (${r.medianMs.toFixed(2)} ms)`),
       text(x + barW / 2, r.speedup >= 1 ? top - 3 : bottom + 10, label(r.speedup),
           'font-size="10" text-anchor="middle" fill="#222"'));
     }
@@ -91,36 +126,43 @@ function speedupPanel(x0: number, y0: number, w: number, h: number, backend: str
 }
 
 /**
- * Peak memory per shape for each value-and-grad method. tf.profile counts tensor bytes, the same on
- * every backend in our runs; where backends disagree the panel says so and shows the first.
+ * Peak memory per shape for each value-and-grad method of one family. tf.profile counts tensor bytes,
+ * the same on every backend in our runs; where backends disagree the panel says so and shows the first
+ * (of the family's rows; a backend may lack one of them, such as Chromium's cpu for sigmoid, and where
+ * the first has no row to compare with, nothing differs).
  */
-function memoryPanel(x0: number, y0: number, w: number, h: number, rows: Row[]): string[] {
+function memoryPanel(x0: number, y0: number, w: number, h: number, rows: Row[], family: Family): string[] {
   const first = rows[0].backend;
   const vg = rows.filter((r) => r.kind === 'value-and-grad');
-  const spread = vg.some((r) => Math.abs(r.peakRatio -
-      vg.find((s) => s.backend === first && s.method === r.method && `${s.shape}` === `${r.shape}`)!.peakRatio) > 0.01);
-  const shown = groups(vg.filter((r) => r.backend === first));
-  const methods: MethodId[] = ['tf.losses', 'tfjs-layers', 'fused tape', 'fused loss-and-grad'];
-  const top = 2 * Math.ceil(Math.max(...shown.flat().map((r) => r.peakRatio)) / 2);
+  const same = (a: Row, b: Row) => a.loss === b.loss && a.method === b.method && `${a.shape}` === `${b.shape}`;
+  const spread = vg.some((r) => {
+    const shown = vg.find((s) => s.backend === first && same(s, r));
+    return shown !== undefined && Math.abs(r.peakRatio - shown.peakRatio) > 0.01;
+  });
+  const shown = groups(vg.filter((r) => r.backend === first), 'family');
+  const bars = SECTIONS[family].memory;
+  // at most 8 gridlines: 1, 2, 5 × 10^k apart
+  const peak = Math.max(...shown.flat().map((r) => r.peakRatio));
+  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => peak / s <= 8) ?? 200;
+  const top = step * Math.max(1, Math.ceil(peak / step));
   const y = (v: number) => y0 + h - v / top * h;
-  const out = [text(x0 - 30, y0 - 44, 'Peak memory of value-and-grad: tf.profile peakBytes / (logits + gradient)' +
+  const out = [text(x0 - 30, y0 - 44, `Peak memory of ${family} value-and-grad: tf.profile peakBytes / (logits + gradient)` +
       (spread ? ` (${first}; other backends differ, see latest.md)` : ', the same on every backend') +
       '; lower is better',
-  'font-size="14" font-weight="bold"'), ...legend(x0 - 30, y0 - 18, methods)];
-  const step = top > 8 ? 2 : 1;
+  'font-size="14" font-weight="bold"'), ...legend(x0 - 30, y0 - 18, bars)];
   for (let t = 0; t <= top; t += step) {
     out.push(line(x0, y(t), x0 + w, y(t), t === 0 ? '#444' : '#e2e2e2'),
         text(x0 - 5, y(t) + 4, `${t}`, 'font-size="10" text-anchor="end" fill="#555"'));
   }
   const slot = w / shown.length;
-  const barW = Math.min(34, (slot - 24) / methods.length);
+  const barW = Math.min(34, (slot - 24) / bars.length);
   for (const [i, g] of shown.entries()) {
-    for (const [j, m] of methods.entries()) {
-      const r = find(g, 'value-and-grad', m);
+    for (const [j, b] of bars.entries()) {
+      const r = pick(g, b);
       if (!r) continue;
-      const x = x0 + i * slot + (slot - barW * methods.length) / 2 + j * barW;
-      out.push(rect(x + 2, y(r.peakRatio), barW - 4, y(0) - y(r.peakRatio), COLORS[m],
-          `${shapeText(r.shape)} ${NAMES[m]}: ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB`),
+      const x = x0 + i * slot + (slot - barW * bars.length) / 2 + j * barW;
+      out.push(rect(x + 2, y(r.peakRatio), barW - 4, y(0) - y(r.peakRatio), b.color,
+          `${shapeText(r.shape)} ${b.name}: ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB`),
       text(x + barW / 2, y(r.peakRatio) - 3, r.peakRatio.toFixed(r.peakRatio < 2 ? 2 : 1),
           'font-size="10" text-anchor="middle" fill="#222"'));
     }
@@ -129,32 +171,49 @@ function memoryPanel(x0: number, y0: number, w: number, h: number, rows: Row[]):
   return out;
 }
 
+/**
+ * The whole chart: a title, then per family its speedup panels (one per backend, three to a line), then
+ * per family its memory panel.
+ */
 export function speedupChart(report: Report): string {
-  const byBackend = new Map<string, Row[][]>();
-  for (const g of groups(report.rows)) byBackend.set(g[0].backend, [...(byBackend.get(g[0].backend) ?? []), g]);
+  const families = FAMILIES.filter((f) => report.rows.some((r) => familyOf(r.loss) === f));
   const ticks = logTicks(report.rows.filter((r) => r.kind === 'value-and-grad' && r.method.startsWith('fused') &&
       isFinite(r.speedup) && r.speedup > 0).map((r) => r.speedup));
   const cols = 3;
   const [panelW, panelH, left, cellW, cellH] = [250, 170, 50, WIDTH / cols, 240];
-  const panelsTop = 96;
-  const backends = [...byBackend.keys()];
-  const memTop = panelsTop + Math.ceil(backends.length / cols) * cellH + 40;
-  const height = memTop + 240;
-  const out = [
+  const body: string[] = [];
+  let top = 56;  // below the title and the line of facts
+  for (const family of families) {
+    const byBackend = new Map<string, Row[][]>();
+    for (const g of groups(report.rows.filter((r) => familyOf(r.loss) === family), 'family')) {
+      byBackend.set(g[0].backend, [...(byBackend.get(g[0].backend) ?? []), g]);
+    }
+    const {title, speedup} = SECTIONS[family];
+    body.push(text(20, top + 22, title, 'font-size="14" font-weight="bold"'), ...legend(20, top + 44, speedup),
+        text(WIDTH - 20, top + 44, 'higher is better (log scale, bars from 1×)', 'font-size="12" fill="#555" text-anchor="end"'));
+    const backends = [...byBackend.keys()];
+    for (const [i, b] of backends.entries()) {
+      const x = (i % cols) * cellW + left;
+      const y = top + 66 + Math.floor(i / cols) * cellH + 20;
+      body.push(...speedupPanel(x, y, panelW, panelH, b, byBackend.get(b)!, ticks, speedup));
+    }
+    top += 66 + Math.ceil(backends.length / cols) * cellH;
+  }
+  for (const family of families) {
+    top += 40;
+    body.push(...memoryPanel(left, top + 60, WIDTH - left - 30, 150,
+        report.rows.filter((r) => familyOf(r.loss) === family), family));
+    top += 240;  // the panel starts 60 below its top, and its shape labels end 165 below that
+  }
+  const height = top;
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ${FONT}>`,
     rect(0, 0, WIDTH, height, '#fff'),
-    text(20, 28, 'Fused softmax cross-entropy: value-and-grad speedup over tf.losses.softmaxCrossEntropy',
-        'font-size="17" font-weight="bold"'),
-    text(20, 48, `npm run bench, ${report.date.slice(0, 10)}: median of ${report.runs} runs; ${report.machine.cores}-core ` +
+    text(20, 28, 'Fused cross-entropy against tfjs: value-and-grad speedup and peak memory', 'font-size="17" font-weight="bold"'),
+    text(20, 48, `npm run bench, ${report.date.slice(0, 10)}: median of ${report.runs} runs` +
+        `${families.includes('sigmoid') ? ` (${report.slowRuns} for a sigmoid step over 1 s)` : ''}; ${report.machine.cores}-core ` +
         `${report.machine.cpu}; webgl and webgpu on ${/SwiftShader/i.test(JSON.stringify(report.backends)) ?
-          'SwiftShader (no GPU)' : 'the machine\'s GPU'}; higher is better (log scale, bars from 1×)`, 'font-size="12" fill="#555"'),
-    ...legend(20, 74, ['fused tape', 'fused loss-and-grad']),
-  ];
-  for (const [i, b] of backends.entries()) {
-    const x = (i % cols) * cellW + left;
-    const y = panelsTop + Math.floor(i / cols) * cellH + 20;
-    out.push(...speedupPanel(x, y, panelW, panelH, b, byBackend.get(b)!, ticks));
-  }
-  out.push(...memoryPanel(left, memTop + 60, WIDTH - left - 30, 150, report.rows), '</svg>', '');
-  return out.join('\n');
+          'SwiftShader (no GPU)' : 'the machine\'s GPU'}`, 'font-size="12" fill="#555"'),
+    ...body, '</svg>', '',
+  ].join('\n');
 }

@@ -7,28 +7,49 @@
 export type Kind = 'loss' | 'value-and-grad';
 
 /**
- * Which computation: tfjs's tf.losses.softmaxCrossEntropy (the baseline of every speedup), tfjs-layers'
- * sparseCategoricalCrossentropy, or ours: the op (forward), the op under tf.valueAndGrad (the tape:
- * forward and backward kernels), softmaxCrossEntropyWithGrad (one loss-and-grad kernel).
+ * Which loss a row computes: softmax cross-entropy, sigmoid cross-entropy, or the sigmoid focal loss
+ * (γ = 2, α = 0.25, RetinaNet's). Each has its own baseline, and its own rows in every table.
  */
-export type MethodId = 'tf.losses' | 'tfjs-layers' | 'fused' | 'fused tape' | 'fused loss-and-grad';
+export type Loss = 'softmax' | 'sigmoid' | 'focal';
 
-export const BASELINE: MethodId = 'tf.losses';
+/** What --loss selects: the softmax rows, or the sigmoid rows (cross-entropy and focal, on the same inputs). */
+export type Family = 'softmax' | 'sigmoid';
+
+export const FAMILIES: Family[] = ['softmax', 'sigmoid'];
+
+export const familyOf = (loss: Loss): Family => (loss === 'softmax' ? 'softmax' : 'sigmoid');
+
+/**
+ * Which computation: tfjs's tf.losses op of the loss (the baseline), tfjs-layers' loss
+ * (sparseCategoricalCrossentropy, binaryCrossentropy), the focal loss written in tfjs ops (the focal
+ * baseline: tfjs has no focal loss), or ours: the op (forward), the op under tf.valueAndGrad (the tape:
+ * forward and backward kernels), the *WithGrad op (one loss-and-grad kernel).
+ */
+export type MethodId = 'tf.losses' | 'tfjs-layers' | 'tfjs ops' | 'fused' | 'fused tape' | 'fused loss-and-grad';
+
+/** The method every speedup of a loss is measured against. */
+export const BASELINE: Record<Loss, MethodId> = {softmax: 'tf.losses', sigmoid: 'tf.losses', focal: 'tfjs ops'};
 
 export interface Row {
   /** tfjs's backend name, with " (Chromium)" for cpu and wasm run in the page (webgl and webgpu run only there) */
   backend: string;
   shape: [number, number];
+  loss: Loss;
   kind: Kind;
   method: MethodId;
   /** what exactly runs, for the table */
   label: string;
   medianMs: number;
+  /** timed runs the median is of (fewer for a slow step of the sigmoid rows: Report.slowRuns) */
+  runs: number;
   /** steps per timed run: more than 1 where one step lasts under 2 ms (the timer's resolution) */
   reps: number;
-  /** the tf.losses median of the same kind / this median, measured in the same run */
+  /** the baseline's median (BASELINE[loss]) of the same kind / this median, measured in the same run */
   speedup: number;
-  /** bytes a perfect kernel must move: read the logits and the class ids, and write the gradient if any */
+  /**
+   * bytes a perfect kernel must move: read the logits and the labels (softmax: the class ids), and write
+   * the gradient if any
+   */
   minBytes: number;
   /** minBytes / medianMs, in GB/s (10^9 bytes) */
   gbps: number;
@@ -65,8 +86,14 @@ export interface Report {
   /** the options as given on the command line ('' for the defaults) */
   args: string;
   runs: number;
+  /**
+   * timed runs of a sigmoid row's step whose warm-up took a second or more (cpu's and the GPU backends'
+   * built-ins; the softmax rows always take `runs`)
+   */
+  slowRuns: number;
   warmupRounds: number;
-  shapes: Array<[number, number]>;
+  /** the shapes of each family that ran */
+  shapes: Partial<Record<Family, Array<[number, number]>>>;
   totalSeconds: number;
   machine: {cpu: string, cores: number, memoryGiB: number, os: string, node: string, tfjs: string};
   /** Chromium's user agent, if any backend ran there */

@@ -1,20 +1,25 @@
 /**
- * `npm run bench`: the benchmark (softmax_cross_entropy.ts) on cpu and wasm here in Node, and on webgl,
- * webgpu, cpu and wasm in headless Chromium (browser.ts), then the report (report.ts):
- * benchmarks/results/latest.json, latest.md and speedup.svg. Progress goes to stderr, the Markdown to
- * stdout.
+ * `npm run bench`: the benchmark's softmax rows (softmax_cross_entropy.ts) and sigmoid rows
+ * (sigmoid_cross_entropy.ts) on cpu and wasm here in Node, and on webgl, webgpu, cpu and wasm in headless
+ * Chromium (browser.ts), then the report (report.ts): benchmarks/results/latest.json, latest.md and
+ * speedup.svg. The sigmoid rows skip Chromium's cpu and wasm unless --backends names them (tfjs's and our
+ * kernels there are Node's, and cpu's built-ins would add minutes). Progress goes to stderr, the Markdown
+ * to stdout.
  *
- *   npm run bench [-- --runs 7 --shapes 64x10,512x1000 --backends cpu,wasm,webgl,webgpu,chromium-cpu,chromium-wasm
- *                     --out benchmarks/results]
+ *   npm run bench [-- --loss softmax,sigmoid --runs 7 --shapes 64x10,512x1000
+ *                     --backends cpu,wasm,webgl,webgpu,chromium-cpu,chromium-wasm --out benchmarks/results]
+ *   npm run bench -- --loss sigmoid --shapes 4096x1000   (--shapes: for every --loss given)
  *   npx tsx benchmarks/run.ts --backends webgpu --shapes 256x32000,8x262144   (dist/ as built)
  */
 import * as tf from '@tensorflow/tfjs';
+import {parseArgs} from './args';
 import {inChromium} from './browser';
 import {backendDetails} from './backend_facts';
-import {formatSummary, formatTable} from './markdown';
+import {formatSummaries} from './markdown';
 import {machineFacts, RESULTS_DIR, writeReport} from './report';
-import type {BackendFacts, Report, Row} from './row';
-import {DEFAULT_RUNS, DEFAULT_SHAPES, parseArgs, runBenchmark, WARMUP_ROUNDS} from './softmax_cross_entropy';
+import type {BackendFacts, Family, Report, Row} from './row';
+import {DEFAULT_SIGMOID_SHAPES, runSigmoidBenchmark, SLOW_RUNS} from './sigmoid_cross_entropy';
+import {DEFAULT_RUNS, DEFAULT_SHAPES, runBenchmark, WARMUP_ROUNDS} from './softmax_cross_entropy';
 
 /** --backends names: Node's cpu and wasm by their own names, the page's with a chromium- prefix. */
 const TARGETS: Record<string, {page?: string, label: string}> = {
@@ -26,6 +31,14 @@ const TARGETS: Record<string, {page?: string, label: string}> = {
   'chromium-wasm': {page: 'wasm', label: 'wasm (Chromium)'},
 };
 
+/** Where each family runs when --backends is not given. */
+const DEFAULT_TARGETS: Record<Family, string[]> = {
+  softmax: Object.keys(TARGETS),
+  sigmoid: ['cpu', 'wasm', 'webgl', 'webgpu'],
+};
+
+const DEFAULT_FAMILY_SHAPES: Record<Family, Array<[number, number]>> = {softmax: DEFAULT_SHAPES, sigmoid: DEFAULT_SIGMOID_SHAPES};
+
 (async () => {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
@@ -34,6 +47,10 @@ const TARGETS: Record<string, {page?: string, label: string}> = {
   const backends = args.backends ?? Object.keys(TARGETS);
   const unknown = backends.filter((b) => !(b in TARGETS));
   if (unknown.length > 0) throw new Error(`--backends: unknown ${unknown.join(', ')}; known: ${Object.keys(TARGETS).join(', ')}`);
+  // per backend, each family that runs there, in --loss order
+  const jobs = backends.flatMap((backend) => args.losses
+      .filter((loss) => args.backends !== undefined || DEFAULT_TARGETS[loss].includes(backend))
+      .map((loss) => ({backend, loss})));
   const date = new Date();
   const t0 = performance.now();
   const clock = () => {
@@ -43,23 +60,26 @@ const TARGETS: Record<string, {page?: string, label: string}> = {
   const rows: Row[] = [];
   const facts: BackendFacts[] = [];
   let userAgent: string | undefined;
-  for (const [i, backend] of backends.entries()) {
+  for (const [i, {backend, loss}] of jobs.entries()) {
     const {page, label} = TARGETS[backend];
-    const log = (line: string) => console.error(`[${clock()} ${i + 1}/${backends.length}] ${line}`);
+    const log = (line: string) => console.error(`[${clock()} ${i + 1}/${jobs.length}] ${line}`);
+    const firstOfBackend = !facts.some((f) => f.backend === label);
     if (page !== undefined) {
-      const run = await inChromium({shapes: args.shapes, runs: args.runs, backend: page, label, log});
+      const run = await inChromium({loss, shapes: args.shapes, runs: args.runs, backend: page, label, log});
       rows.push(...run.rows);
-      facts.push(run.facts);
+      if (firstOfBackend) facts.push(run.facts);
       userAgent = run.userAgent;
     } else {
-      rows.push(...await runBenchmark({shapes: args.shapes, runs: args.runs, backends: [backend], log}));
-      facts.push({backend: label, runtime: 'Node', details: await backendDetails()});
+      const run = loss === 'softmax' ? runBenchmark : runSigmoidBenchmark;
+      rows.push(...await run({shapes: args.shapes, runs: args.runs, backends: [backend], log}));
+      if (firstOfBackend) facts.push({backend: label, runtime: 'Node', details: await backendDetails()});
     }
   }
+  const shapes = Object.fromEntries(args.losses.map((loss) => [loss, args.shapes ?? DEFAULT_FAMILY_SHAPES[loss]]));
   const report: Report = {date: date.toISOString(), args: argv.join(' '), runs: args.runs ?? DEFAULT_RUNS,
-    warmupRounds: WARMUP_ROUNDS, shapes: args.shapes ?? DEFAULT_SHAPES,
+    slowRuns: SLOW_RUNS, warmupRounds: WARMUP_ROUNDS, shapes,
     totalSeconds: Math.round((performance.now() - t0) / 1e3), machine: machineFacts(tf.version.tfjs), userAgent,
     backends: facts, rows};
   for (const file of writeReport(report, out)) console.error(`benchmark: wrote ${file}`);
-  console.log(`${formatSummary(rows)}\n\n${formatTable(rows)}`);
+  console.log(formatSummaries(rows));
 })().catch((e) => { console.error(e); process.exit(1); });

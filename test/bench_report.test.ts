@@ -1,11 +1,13 @@
 /**
- * The benchmark report's Markdown and SVG (benchmarks/markdown.ts, chart.ts), on made-up rows: no
- * backend runs here, so the numbers are chosen to make each ratio easy to check.
+ * The benchmark report's Markdown and SVG (benchmarks/markdown.ts, chart.ts) and its command line
+ * (benchmarks/args.ts), on made-up rows: no backend runs here, so the numbers are chosen to make each
+ * ratio easy to check.
  */
+import {parseArgs} from '../benchmarks/args';
 import {speedupChart} from '../benchmarks/chart';
-import {formatReport, formatSummary, formatTable} from '../benchmarks/markdown';
+import {formatReport, formatSigmoidSummary, formatSummaries, formatSummary, formatTable} from '../benchmarks/markdown';
 import {toJson} from '../benchmarks/report';
-import type {Kind, MethodId, Report, Row} from '../benchmarks/row';
+import type {Kind, Loss, MethodId, Report, Row} from '../benchmarks/row';
 
 const MS: Array<[Kind, MethodId, number, number]> = [  // kind, method, median ms, peak ratio
   ['loss', 'tf.losses', 40, 5.2], ['loss', 'tfjs-layers', 60, 10.6], ['loss', 'fused', 2, 1.0],
@@ -17,7 +19,8 @@ function rows(backend: string, shape: [number, number], scale = 1): Row[] {
   return MS.map(([kind, method, ms, peakRatio]) => {
     const medianMs = ms * scale;
     const base = MS.find(([k, m]) => k === kind && m === 'tf.losses')![2] * scale;
-    return {backend, shape, kind, method, label: `${method} <${kind}>`, medianMs, reps: 1, speedup: base / medianMs,
+    return {backend, shape, loss: 'softmax', kind, method, label: `${method} <${kind}>`, medianMs, runs: 7, reps: 1,
+      speedup: base / medianMs,
       minBytes: 1e6, gbps: 1e6 / 1e9 / (medianMs / 1e3), copyMs: 0.5, copyGbps: 8, vsCopy: medianMs / 0.5,
       peakBytes: peakRatio * 2 ** 20, peakRatio, kernels: 2, identities: 1};
   });
@@ -26,7 +29,8 @@ function rows(backend: string, shape: [number, number], scale = 1): Row[] {
 const all = [...rows('cpu', [64, 10]), ...rows('cpu', [8, 262144], 10), ...rows('webgl', [64, 10])];
 
 function report(r: Row[]): Report {
-  return {date: '2030-01-02T03:04:05.000Z', args: '', runs: 7, warmupRounds: 2, shapes: [[64, 10], [8, 262144]],
+  return {date: '2030-01-02T03:04:05.000Z', args: '', runs: 7, slowRuns: 3, warmupRounds: 2,
+    shapes: {softmax: [[64, 10], [8, 262144]], sigmoid: [[4096, 1000]]},
     totalSeconds: 90, machine: {cpu: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', tfjs: '4.22.0'},
     userAgent: 'HeadlessChrome/156', backends: [{backend: 'webgl', runtime: 'Chromium 156', details: 'SwiftShader'}],
     rows: r};
@@ -99,5 +103,94 @@ describe('the chart', () => {
     expect(s).toContain('>a&lt;b&gt;&amp;c</text>');
     expect(s.match(/<title>[^<]*×/g)!.length).toBe(1);
     expect(s).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+// the sigmoid rows: value-and-grad only; loss, method, median ms, runs, peak ratio, kernels
+const SIGMOID: Array<[Loss, MethodId, number, number, number, number]> = [
+  ['sigmoid', 'tf.losses', 100, 3, 4.5, 30], ['sigmoid', 'tfjs-layers', 160, 3, 9, 50],
+  ['sigmoid', 'fused tape', 5, 7, 1.5, 2], ['sigmoid', 'fused loss-and-grad', 4, 7, 1.0, 1],
+  ['focal', 'tfjs ops', 200, 3, 10, 60], ['focal', 'fused tape', 8, 7, 1.5, 2], ['focal', 'fused loss-and-grad', 5, 7, 1.0, 1],
+];
+
+function sigmoidRows(backend: string, shape: [number, number]): Row[] {
+  return SIGMOID.map(([loss, method, medianMs, runs, peakRatio, kernels]) => {
+    const base = SIGMOID.find(([l, m]) => l === loss && (m === 'tf.losses' || m === 'tfjs ops'))![2];
+    return {backend, shape, loss, kind: 'value-and-grad', method, label: `${loss} ${method}`, medianMs, runs, reps: 1,
+      speedup: base / medianMs, minBytes: 3e6, gbps: 3e6 / 1e9 / (medianMs / 1e3), copyMs: 2, copyGbps: 8,
+      vsCopy: medianMs / 2, peakBytes: peakRatio * 2 ** 20, peakRatio, kernels, identities: 0};
+  });
+}
+
+describe('the sigmoid rows', () => {
+  const sigmoid = [...sigmoidRows('cpu', [4096, 1000]), ...sigmoidRows('cpu', [1048576, 1]),
+    ...sigmoidRows('webgl', [4096, 1000])];
+  const mixed = [...all, ...sigmoid];
+
+  test('have their own table: a copy row before each backend, loss and shape, and a runs column', () => {
+    const lines = formatTable(sigmoid).split('\n');
+    expect(lines[0]).toContain('| median ms | runs | speedup vs tf.losses (focal: vs tfjs ops) |');
+    expect(lines).toHaveLength(2 + 3 * (2 + SIGMOID.length));
+    expect(lines[2]).toMatch(/^\| cpu \| \[4096,1000\] \| \| copy of the logits/);
+    expect(lines[2 + 1 + 4]).toMatch(/^\| cpu \| \[4096,1000\] \| \| copy of the logits/);  // the focal rows' own copy
+    expect(lines.find((l) => l.includes('| focal fused loss-and-grad |'))).toContain('| 5.00 | 7 | 40× |');
+    expect(lines.find((l) => l.includes('| sigmoid tf.losses |'))).toContain('| 100.0 | 3 | 1.0× |');
+  });
+
+  test('have their own summary: tape, loss-and-grad and focal against their baselines, × copy, kernels, peaks', () => {
+    const lines = formatSigmoidSummary(mixed).split('\n');
+    expect(lines).toHaveLength(2 + 3);  // the softmax rows are not in it
+    // tape 100/5, loss-and-grad 100/4, tfjs-layers 160/4; focal 200/8 and 200/5; × copy 4/2 and 5/2
+    expect(lines[2]).toBe('| cpu | [4096,1000] | 20× | **25×** | 40× | 25× | **40×** | 2.0× (2.5×) | 30, 2, 1 | ' +
+        '4.5, 9.0, 1.00 (1.00) |');
+    expect(formatSummary(mixed)).toBe(formatSummary(all));  // and the softmax summary has no sigmoid line
+  });
+
+  test('have a section of the report, after the softmax one, saying what is timed', () => {
+    const md = formatReport(report(mixed));
+    const [softmax, sigmoidAt] = [md.indexOf('## Softmax cross-entropy'), md.indexOf('## Sigmoid cross-entropy and focal loss')];
+    expect(softmax).toBeGreaterThan(0);
+    expect(sigmoidAt).toBeGreaterThan(softmax);
+    expect(md).toContain(formatTable(all));
+    expect(md).toContain(formatTable(sigmoid));
+    expect(md).toContain(formatSigmoidSummary(sigmoid));
+    expect(md).toContain('tf.mean(tf.metrics.binaryCrossentropy(labels, tf.sigmoid(logits)))');
+    expect(md).toContain('loss = ce·(1 − p_t)^γ');
+    expect(md).toContain('is timed 3 times');
+    expect(formatReport(report(sigmoid))).not.toContain('## Softmax');
+    expect(formatSummaries(mixed)).toBe(`${formatSummary(all)}\n\n${formatTable(all)}\n\n` +
+        `${formatSigmoidSummary(sigmoid)}\n\n${formatTable(sigmoid)}`);
+  });
+
+  test('are in the chart: a panel per backend with four bars per shape, and a memory panel of seven', () => {
+    const svg = speedupChart(report(mixed));
+    expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+    expect(svg.match(/<text /g)!.length).toBe(svg.match(/<\/text>/g)!.length);
+    expect(svg).toContain('Sigmoid cross-entropy: speedup over tf.losses.sigmoidCrossEntropy');
+    expect(svg).toContain('(3 for a sigmoid step over 1 s)');
+    // speedup bars: softmax 3 groups × 2, sigmoid 3 groups × 4; memory: softmax 2 shapes × 4, sigmoid 2 × 7
+    expect(svg.match(/<title>[^<]*×/g)!.length).toBe(3 * 2 + 3 * 4);
+    expect(svg.match(/<title>[^<]*MiB<\/title>/g)!.length).toBe(2 * 4 + 2 * 7);
+    expect(svg).toContain('<title>webgl [4096,1000] focal: loss-and-grad: 40.00× (5.00 ms)</title>');
+    expect(svg).toContain('Peak memory of sigmoid value-and-grad');
+    // every y inside the picture
+    const height = Number(svg.match(/height="(\d+(\.\d+)?)"/)![1]);
+    const ys = [...svg.matchAll(/ y="(-?[\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...ys)).toBeLessThan(height);
+  });
+
+  test('a backend with softmax rows only (Chromium\'s cpu) leaves the sigmoid panels alone', () => {
+    const svg = speedupChart(report([...mixed, ...rows('cpu (Chromium)', [64, 10])]));
+    expect(svg.match(/<title>[^<]*×/g)!.length).toBe(4 * 2 + 3 * 4);
+    expect(svg).not.toContain('other backends differ');
+  });
+});
+
+describe('the command line', () => {
+  test('--loss picks the families, --shapes and --backends still work', () => {
+    expect(parseArgs([]).losses).toEqual(['softmax', 'sigmoid']);
+    expect(parseArgs(['--loss', 'sigmoid', '--shapes', '4096x1000,65536x80', '--backends', 'cpu,webgl', '--runs', '3']))
+        .toEqual({losses: ['sigmoid'], shapes: [[4096, 1000], [65536, 80]], backends: ['cpu', 'webgl'], runs: 3});
+    expect(() => parseArgs(['--loss', 'focal'])).toThrow('--loss: unknown focal; known: softmax, sigmoid');
   });
 });
