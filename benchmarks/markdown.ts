@@ -171,8 +171,8 @@ function sigmoidSection(rows: Row[], slowRuns: number): string[] {
         '`tf.mean(α_t·loss)` — against the fused ops with `{focalGamma: 2, focalAlpha: 0.25}`. Speedups are ' +
         'over tf.losses, the focal ones over the tfjs-ops formula. × copy: the time over one copy of the ' +
         'logits (8 bytes per entry; a perfect kernel reads logits and labels and writes the gradient, 12 ' +
-        `bytes, so 1.5 at the copy's bandwidth). A step that took a second or more in its warm-up (one ` +
-        `round) is timed ${slowRuns} times (the runs column).`,
+        `bytes, so 1.5 at the copy's bandwidth). A step whose first timed run took a second or more ` +
+        `is timed ${slowRuns} times in all (the runs column).`,
     '',
     formatSigmoidSummary(rows),
     '',

@@ -24,7 +24,7 @@ const SYNCHRONOUS = new Set(['cpu', 'wasm']);
  * divided (Chromium's performance.now() has 0.1 ms steps in a page that is not cross-origin isolated).
  */
 const SAMPLE_MS = 2;
-/** A step whose first warm-up round took this long is warm after one round (and may take fewer runs). */
+/** A step whose first warm-up round took this long is warm after one round; one whose first timed run did may take fewer runs. */
 export const SLOW_MS = 1000;
 
 /**
@@ -58,8 +58,9 @@ interface Timing {
  * Median times of the steps, run in rotation (A B C A B C ...) so that garbage one method leaves
  * behind (the built-ins leave hundreds of MB) is collected during every method's runs alike. Warm-up:
  * WARMUP_ROUNDS rounds (JIT, shader compiles on GPU backends), one for a step slower than SLOW_MS; the
- * last sets how many steps each timed run repeats (SAMPLE_MS). A step slower than SLOW_MS is timed
- * `slowRuns` times (its medians move by less than the fast steps'), the others `runs` times.
+ * last sets how many steps each timed run repeats (SAMPLE_MS). A step whose first timed run took
+ * SLOW_MS or more is timed `slowRuns` times in all (a second is long against the noise), the others
+ * `runs` times.
  */
 async function timeInRotation(steps: Step[], runs: number, slowRuns = runs): Promise<Timing> {
   const times: number[][] = steps.map(() => []);
@@ -72,10 +73,9 @@ async function timeInRotation(steps: Step[], runs: number, slowRuns = runs): Pro
       if (r > -WARMUP_ROUNDS && r < 0 && first[m] >= SLOW_MS) continue;
       if (r >= wanted[m]) continue;
       const ms = await once(steps[m], reps[m]);
-      if (r === -WARMUP_ROUNDS) {
-        first[m] = ms;
-        if (ms >= SLOW_MS) wanted[m] = Math.min(runs, slowRuns);
-      }
+      if (r === -WARMUP_ROUNDS) first[m] = ms;
+      // decided on a warm run: a first round can take a second for compiling alone (tfjs's wasm ops)
+      if (r === 0 && ms >= SLOW_MS) wanted[m] = Math.min(runs, slowRuns);
       if (r >= 0) times[m].push(ms);
       if (r === -1) reps[m] = Math.min(1000, Math.ceil(SAMPLE_MS / Math.max(ms, 0.002)));
     }

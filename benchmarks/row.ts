@@ -87,8 +87,8 @@ export interface Report {
   args: string;
   runs: number;
   /**
-   * timed runs of a sigmoid row's step whose warm-up took a second or more (cpu's and the GPU backends'
-   * built-ins; the softmax rows always take `runs`)
+   * timed runs of a sigmoid row's step whose first timed run took a second or more (cpu's and the GPU
+   * backends' built-ins; the softmax rows always take `runs`)
    */
   slowRuns: number;
   warmupRounds: number;

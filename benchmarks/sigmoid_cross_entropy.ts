@@ -3,9 +3,9 @@
  * tfjs's tf.losses.sigmoidCrossEntropy and over tfjs-layers' binaryCrossentropy, and of the fused focal
  * loss (γ = 2, α = 0.25) against the same formula in tfjs ops (sigmoid_methods.ts), on the same logits
  * and labels, per backend. Measured as the softmax rows are (measure.ts): in rotation with a copy of the
- * logits, median of `runs` timed runs, except that a step slower than a second in its warm-up (cpu's and
- * the GPU backends' built-ins at these shapes take 1–25 s) is timed SLOW_RUNS times, which keeps the
- * sigmoid rows to minutes. The same code runs in Node and, bundled into benchmarks/browser_page.ts, in
+ * logits, median of `runs` timed runs, except that a step whose first timed run took a second or more
+ * (cpu's and the GPU backends' built-ins at these shapes take 1–25 s) is timed SLOW_RUNS times, which
+ * keeps the sigmoid rows to minutes. The same code runs in Node and, bundled into benchmarks/browser_page.ts, in
  * headless Chromium.
  *
  *   npm run bench -- --loss sigmoid [--runs 7 --shapes 4096x1000,65536x80 --backends cpu,wasm,webgl,webgpu]
@@ -22,7 +22,7 @@ import {sigmoidInputs, sigmoidMethods} from './sigmoid_methods';
 /** Multi-label tagging (1000 tags), detection (anchors × COCO's 80 classes), one binary output. */
 export const DEFAULT_SIGMOID_SHAPES: Array<[number, number]> = [[4096, 1000], [65536, 80], [1048576, 1]];
 export const DEFAULT_SIGMOID_RUNS = 7;
-/** Timed runs of a step slower than SLOW_MS (measure.ts) in its warm-up. */
+/** Timed runs of a step whose first timed run took SLOW_MS (measure.ts) or more. */
 export const SLOW_RUNS = 3;
 
 /** The sigmoid and then the focal rows at one shape on the active backend, each loss in its own rotation. */
