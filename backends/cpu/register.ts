@@ -1,9 +1,13 @@
-/** Registers the fused softmax cross-entropy kernels for tfjs's 'cpu' backend. Plumbing only. */
+/** Registers the fused softmax and sigmoid cross-entropy kernels for tfjs's 'cpu' backend. Plumbing only. */
 import {registerKernel} from '@tensorflow/tfjs-core';
+import {fusedSigmoidCrossEntropyGradConfig} from '../../kernels/sigmoid_cross_entropy/cpu/backward.js';
+import {fusedSigmoidCrossEntropyConfig} from '../../kernels/sigmoid_cross_entropy/cpu/forward.js';
+import {sigmoidCrossEntropyWithLogitsConfig} from '../../kernels/sigmoid_cross_entropy/cpu/loss_and_grad.js';
 import {fusedSoftmaxCrossEntropyGradConfig} from '../../kernels/softmax_cross_entropy/cpu/backward.js';
 import {fusedSoftmaxCrossEntropyConfig} from '../../kernels/softmax_cross_entropy/cpu/forward.js';
 import {softmaxCrossEntropyWithLogitsConfig} from '../../kernels/softmax_cross_entropy/cpu/loss_and_grad.js';
 import {registerOnce} from '../register_once.js';
 
 registerOnce([fusedSoftmaxCrossEntropyConfig, fusedSoftmaxCrossEntropyGradConfig,
-  softmaxCrossEntropyWithLogitsConfig], registerKernel);
+  softmaxCrossEntropyWithLogitsConfig, fusedSigmoidCrossEntropyConfig, fusedSigmoidCrossEntropyGradConfig,
+  sigmoidCrossEntropyWithLogitsConfig], registerKernel);
