@@ -1,5 +1,5 @@
 /**
- * tfjs-fused-cross-entropy: fused softmax cross-entropy kernels for TensorFlow.js.
+ * tfjs-fused-cross-entropy: fused softmax and sigmoid cross-entropy kernels for TensorFlow.js.
  *
  * Importing the package root registers the cpu kernels and the gradient; other backends' kernels are
  * registered by their subpath imports ('tfjs-fused-cross-entropy/wasm'), and `await ready()` finishes
@@ -8,9 +8,11 @@
 import {registerGradient} from '@tensorflow/tfjs-core';
 import './backends/cpu/register.js';
 import {registerGradientOnce} from './backends/register_once.js';
+import {fusedSigmoidCrossEntropyGradConfig} from './kernels/sigmoid_cross_entropy/gradient.js';
 import {fusedSoftmaxCrossEntropyGradConfig} from './kernels/softmax_cross_entropy/gradient.js';
 
 registerGradientOnce(fusedSoftmaxCrossEntropyGradConfig, registerGradient);
+registerGradientOnce(fusedSigmoidCrossEntropyGradConfig, registerGradient);
 
 export {ready} from './backends/ready.js';
 export {softmaxCrossEntropy} from './ops/softmax_cross_entropy.js';
@@ -18,7 +20,12 @@ export {softmaxCrossEntropyWithGrad} from './ops/softmax_cross_entropy_with_grad
 export type {LossAndGrad} from './ops/softmax_cross_entropy_with_grad.js';
 export type {Reduction, SoftmaxCrossEntropyOptions} from './ops/options.js';
 export type {LabelsLike} from './ops/inputs.js';
+export {sigmoidCrossEntropy} from './ops/sigmoid_cross_entropy.js';
+export {sigmoidCrossEntropyWithGrad} from './ops/sigmoid_cross_entropy_with_grad.js';
+export type {SigmoidCrossEntropyOptions} from './ops/sigmoid_options.js';
 export * as losses from './ops/losses.js';
 export * as layers from './ops/layers.js';
 export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
   from './kernels/softmax_cross_entropy/contract.js';
+export {FusedSigmoidCrossEntropy, FusedSigmoidCrossEntropyGrad, SigmoidCrossEntropyWithLogits}
+  from './kernels/sigmoid_cross_entropy/contract.js';

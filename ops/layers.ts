@@ -18,6 +18,9 @@ import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
 import {softmaxCrossEntropy} from './softmax_cross_entropy.js';
 import {SoftmaxCrossEntropyOptions, toAttrs} from './options.js';
 
+export {binaryCrossentropy, binaryFocalCrossentropy} from './layers_binary.js';
+export type {BinaryLayersLossOptions} from './layers_binary.js';
+
 /** Options of the tfjs-layers losses: softmaxCrossEntropy's, and whether the model outputs logits. */
 export interface LayersLossOptions extends SoftmaxCrossEntropyOptions {
   /**

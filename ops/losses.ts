@@ -1,10 +1,15 @@
-/** losses.softmaxCrossEntropy: tf.losses.softmaxCrossEntropy's signature, results and errors, on the fused kernels. */
+/**
+ * losses.softmaxCrossEntropy and losses.sigmoidCrossEntropy: tf.losses' signatures, results and errors,
+ * on the fused kernels.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import {sumOrZero} from './composite.js';
 import {toTensor} from './convert.js';
+import {sigmoidCrossEntropy as fusedSigmoid} from './sigmoid_cross_entropy.js';
 import {softmaxCrossEntropy as fused} from './softmax_cross_entropy.js';
 
 const OP = 'softmaxCrossEntropy';
+const SIGMOID_OP = 'sigmoidCrossEntropy';
 const REDUCTIONS = [tf.Reduction.NONE, tf.Reduction.MEAN, tf.Reduction.SUM, tf.Reduction.SUM_BY_NONZERO_WEIGHTS];
 
 /**
@@ -46,6 +51,50 @@ export function softmaxCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
       return fused(z, labels, {labelSmoothing: eps, reduction: reduction === tf.Reduction.SUM ? 'sum' : 'mean'}) as O;
     }
     return weightedLoss(fused(z, labels, {labelSmoothing: eps, reduction: 'none'}), w, reduction) as O;
+  });
+}
+
+/**
+ * A drop-in for tf.losses.sigmoidCrossEntropy: same arguments, same results and gradients, same error
+ * messages, same default reduction (tf.Reduction.SUM_BY_NONZERO_WEIGHTS), on the fused kernels. One
+ * deliberate difference: at logits of ±∞ tfjs's formula gives NaN (∞ − ∞); this gives the limits
+ * (a loss of 0 or +∞ and a finite gradient). An empty input's reduced loss is 0 (see weightedLoss).
+ *
+ * @param multiClassLabels labels of logits' shape (0/1, or soft).
+ * @param logits any shape, any numeric dtype (read as float32).
+ * @param weights optional weights that broadcast against the per-entry losses.
+ * @param labelSmoothing ε: when ε > 0 the labels become labels·(1 − ε) + ε/2. Default 0.
+ * @param reduction a tf.Reduction. Default SUM_BY_NONZERO_WEIGHTS.
+ */
+export function sigmoidCrossEntropy<T extends tf.Tensor, O extends tf.Tensor>(
+    multiClassLabels: T | tf.TensorLike, logits: T | tf.TensorLike, weights?: tf.Tensor | tf.TensorLike,
+    labelSmoothing = 0, reduction: tf.Reduction = tf.Reduction.SUM_BY_NONZERO_WEIGHTS): O {
+  return tf.tidy(() => {
+    // tfjs's checks, in tfjs's order, with tfjs's messages
+    let labels = toTensor(multiClassLabels, 'multiClassLabels', SIGMOID_OP);
+    let z = toTensor(logits, 'logits', SIGMOID_OP);
+    const w = weights == null ? null : toTensor(weights, 'weights', SIGMOID_OP);
+    tf.util.assertShapesMatch(labels.shape, z.shape, 'Error in sigmoidCrossEntropy: ');
+    if (z.dtype !== 'float32') z = tf.cast(z, 'float32');
+    if (labels.dtype !== 'float32') labels = tf.cast(labels, 'float32');
+    // tfjs smooths with any ε > 0; the kernels take ε in [0, 1], so a larger one smooths the labels
+    // first, exactly as tfjs does
+    let eps = labelSmoothing > 0 ? labelSmoothing : 0;
+    if (eps > 1) {
+      labels = tf.add(tf.mul(labels, 1 - eps), 0.5 * eps);
+      eps = 0;
+    }
+    // tfjs checks the reduction only once the losses exist (computeWeightedLoss), after multiplying
+    // them by the weights: weights that do not broadcast fail first, with tfjs's message
+    if (!REDUCTIONS.includes(reduction)) {
+      if (w != null) tf.mul(labels, w);
+      throw new Error(`Unknown reduction: ${reduction}`);
+    }
+    if (w == null && reduction !== tf.Reduction.NONE) {
+      // Without weights SUM_BY_NONZERO_WEIGHTS and MEAN both divide by the number of entries: the fused 'mean'.
+      return fusedSigmoid(z, labels, {labelSmoothing: eps, reduction: reduction === tf.Reduction.SUM ? 'sum' : 'mean'}) as O;
+    }
+    return weightedLoss(fusedSigmoid(z, labels, {labelSmoothing: eps, reduction: 'none'}), w, reduction) as O;
   });
 }
 
