@@ -1,7 +1,7 @@
 /**
- * The wasm module's exp and log (kernels/softmax_cross_entropy/wasm/assembly/math.ts) against
- * float64 Math.exp / Math.log over dense sweeps, including the range where exp underflows, −∞ and
- * NaN. The bounds asserted are the ones math.ts states.
+ * The wasm module's exp and log (backends/wasm/assembly/math.ts) against float64 Math.exp /
+ * Math.log over dense sweeps, including the range where exp underflows, −∞ and NaN. The bounds
+ * asserted are the ones math.ts states.
  */
 import {SCALAR} from '../backends/wasm/binaries/scalar';
 import {SIMD} from '../backends/wasm/binaries/simd';

@@ -1,8 +1,9 @@
 /** wasm FusedSoftmaxCrossEntropyGrad: one read of the logits, one write of dlogits, no max or sum. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {output} from '../../../backends/wasm/call.js';
 import {offsetOf, WasmBackend} from '../../../backends/wasm/module.js';
 import {FusedSoftmaxCrossEntropyGrad, FusedSoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyAttrs} from '../contract.js';
-import {output, setUpCall} from './call.js';
+import {setUpCall} from './call.js';
 
 export function fusedSoftmaxCrossEntropyGrad(args: {
   inputs: FusedSoftmaxCrossEntropyGradInputs, backend: WasmBackend, attrs: SoftmaxCrossEntropyAttrs,

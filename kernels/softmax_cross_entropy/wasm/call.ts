@@ -3,11 +3,9 @@
  * a bad id throws, naming the row, as on cpu), then hands the module the inputs' heap offsets and
  * the attributes. No data is copied.
  */
-import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {REDUCTION} from '../../../backends/wasm/call.js';
 import {kernelModule, KernelModule, memoryOf, offsetOf, WasmBackend} from '../../../backends/wasm/module.js';
-import {checkClassIds, Reduction, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
-
-const REDUCTION: Record<Reduction, number> = {none: 0, sum: 1, mean: 2};
+import {checkClassIds, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
 
 export function setUpCall(backend: WasmBackend, inputs: SoftmaxCrossEntropyInputs, attrs: SoftmaxCrossEntropyAttrs):
     KernelModule {
@@ -22,10 +20,4 @@ export function setUpCall(backend: WasmBackend, inputs: SoftmaxCrossEntropyInput
   m.setProblem(offsetOf(backend, logits), offsetOf(backend, labels), offsetOf(backend, classWeights), N, K, ids);
   m.setOptions(attrs.labelSmoothing, attrs.temperature, attrs.zLoss, attrs.ignoreIndex, REDUCTION[attrs.reduction]);
   return m;
-}
-
-/** Allocates a float32 output on the wasm heap through tfjs and returns it with its offset. */
-export function output(backend: WasmBackend, shape: number[]): [TensorInfo, number] {
-  const t = backend.makeOutput(shape, 'float32');
-  return [t, offsetOf(backend, t)];
 }

@@ -1,9 +1,10 @@
 /** wasm FusedSoftmaxCrossEntropy: logits → [loss, lse, lseLow, denominator, targetMass], one read of the logits. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {output} from '../../../backends/wasm/call.js';
 import type {WasmBackend} from '../../../backends/wasm/module.js';
 import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, rowShape,
   SoftmaxCrossEntropyAttrs} from '../contract.js';
-import {output, setUpCall} from './call.js';
+import {setUpCall} from './call.js';
 
 export function fusedSoftmaxCrossEntropy(args: {
   inputs: FusedSoftmaxCrossEntropyInputs, backend: WasmBackend, attrs: SoftmaxCrossEntropyAttrs,

@@ -1,9 +1,10 @@
 /** wasm SoftmaxCrossEntropyWithLogits: loss and dlogits in one call, exp once per element. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {output} from '../../../backends/wasm/call.js';
 import type {WasmBackend} from '../../../backends/wasm/module.js';
 import {lossShape, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyWithLogits,
   SoftmaxCrossEntropyWithLogitsInputs} from '../contract.js';
-import {output, setUpCall} from './call.js';
+import {setUpCall} from './call.js';
 
 export function softmaxCrossEntropyWithLogits(args: {
   inputs: SoftmaxCrossEntropyWithLogitsInputs, backend: WasmBackend, attrs: SoftmaxCrossEntropyAttrs,

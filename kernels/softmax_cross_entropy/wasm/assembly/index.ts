@@ -1,17 +1,17 @@
 /**
- * The wasm module's entry points. Three kernels, the same three as every backend (contract.ts), run
- * in place on tfjs's wasm heap: every pointer is a byte offset into the memory this module imports
+ * The softmax family's entry points. Three kernels, the same three as every backend (contract.ts), run
+ * in place on tfjs's wasm heap: every pointer is a byte offset into the memory the module imports
  * from tfjs-backend-wasm. The module has no data segments, no stack in that memory, and never grows
  * it; outputs are allocated by the host through tfjs (backend.makeOutput).
  *
- * One source, three builds (scripts/build_wasm.js): scalar, SIMD, and SIMD with shared memory (for
- * tfjs's threaded build). ASC_FEATURE_SIMD picks the row math at compile time.
+ * The module is one per build, exporting every family: its entry is backends/wasm/assembly/index.ts,
+ * which re-exports these. One source, three builds (scripts/build_wasm.js): scalar, SIMD, and SIMD with
+ * shared memory (for tfjs's threaded build). ASC_FEATURE_SIMD picks the row math at compile time.
  */
 import * as simd from './rows_simd';
 import * as scalar from './rows_scalar';
-import {exp2f4, expf4, exp64, log64} from './math';
-import {classes, denominator, isIgnored, MEAN, NONE, reduction, rows, setOptionsGlobals, setProblemGlobals, SUM,
-  targetMass} from './problem';
+import {MEAN, NONE, SUM} from '../../../../backends/wasm/assembly/reduction';
+import {classes, denominator, isIgnored, reduction, rows, setOptionsGlobals, setProblemGlobals, targetMass} from './problem';
 
 /** The tensors of the next call: byte offsets of logits, labels, class weights; N, K; labels are ids. */
 export function setProblem(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
@@ -126,26 +126,4 @@ export function lossAndGrad(loss: usize, grad: usize): void {
     if (reduction == NONE) store<f32>(loss + (<usize>i << 2), <f32>l); else total += l;
   }
   writeLoss(loss, total, d);
-}
-
-/** Test hooks for the math (test/wasm_math.test.ts): out[j] = f(x[j]) over n float32 / float64 values. */
-export function expf4Many(x: usize, out: usize, n: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    for (let j = 0; j < n; j++) {
-      v128.store32_lane(out + (<usize>j << 2), expf4(v128.load32_zero(x + (<usize>j << 2))), 0);
-    }
-  }
-}
-export function exp2f4Many(x: usize, out: usize, n: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    for (let j = 0; j < n; j++) {
-      v128.store32_lane(out + (<usize>j << 2), exp2f4(v128.load32_zero(x + (<usize>j << 2))), 0);
-    }
-  }
-}
-export function exp64Many(x: usize, out: usize, n: i32): void {
-  for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), exp64(load<f64>(x + (<usize>j << 3))));
-}
-export function log64Many(x: usize, out: usize, n: i32): void {
-  for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), log64(load<f64>(x + (<usize>j << 3))));
 }

@@ -17,11 +17,7 @@ export let invT: f64 = 1;         // 1 / temperature
 export let temperature: f64 = 1;  // T
 export let lambda: f64 = 0;       // z-loss coefficient λ
 export let ignoreIndex: i32 = -100;
-export let reduction: i32 = 2;    // 0 none, 1 sum, 2 mean
-
-export const NONE = 0;
-export const SUM = 1;
-export const MEAN = 2;
+export let reduction: i32 = 2;    // backends/wasm/assembly/reduction.ts: 0 none, 1 sum, 2 mean
 
 export function setProblemGlobals(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
   zBase = z; yBase = y; wBase = w; rows = n; classes = k; sparse = ids;

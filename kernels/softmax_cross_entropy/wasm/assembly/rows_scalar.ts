@@ -4,7 +4,7 @@
  * Same entry points as rows_simd.ts. Here every sum and every exp is float64 (exp64), as in the cpu
  * kernels: scalar float64 costs what scalar float32 does, so this build is as exact as cpu.
  */
-import {exp64, log64} from './math';
+import {exp64, log64} from '../../../../backends/wasm/assembly/math';
 import {classes, classId, classIdLoss, eps, invT, lambda, oneClassGradient, probsPtr, rowPtr, sparse, targetMass, weight}
   from './problem';
 

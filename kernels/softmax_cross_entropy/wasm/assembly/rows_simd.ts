@@ -11,7 +11,7 @@
  * Rows need not be 16-byte aligned (v128.load takes any address); K % 4 tail elements go through
  * the same vector code one lane at a time.
  */
-import {exp2f4, exp64, log64, LOG2E} from './math';
+import {exp2f4, exp64, log64, LOG2E} from '../../../../backends/wasm/assembly/math';
 import {classes, classId, classIdLoss, eps, invT, lambda, oneClassGradient, probsPtr, rowPtr, sparse, targetMass,
   temperature, wBase, weight, wSum} from './problem';
 
