@@ -22,7 +22,7 @@ type T = tf.Tensor;
 /** c·v, 0 where c is 0 (even where v is ±∞ or NaN: NaN inputs are restored by nanWhere). */
 function times(c: T, v: T): T {
   const cv = tf.mul(c, v);
-  return tf.where(tf.equal(tf.broadcastTo(c, cv.shape), 0), tf.zerosLike(cv), cv);
+  return tf.where(tf.equal(c, 0), tf.zerosLike(cv), cv);  // tf.where broadcasts the condition
 }
 
 /** The per-entry terms every result is made of. Each tensor has the logits' shape unless noted. */
