@@ -93,7 +93,8 @@ function logTicks(values: number[]): number[] {
   return ticks.filter((t) => t >= first && t <= last);
 }
 
-const label = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+// one significant digit at least: a composite fallback's 0.03× is not 0.0
+const label = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(1) : v.toPrecision(1));
 
 /** One backend's panel: per shape, a bar per series (the tape and loss-and-grad of each loss). */
 function speedupPanel(x0: number, y0: number, w: number, h: number, backend: string, rows: Row[][],
