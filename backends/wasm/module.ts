@@ -19,17 +19,34 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
 }
 
-/** The module's exports (kernels/softmax_cross_entropy/wasm/assembly/index.ts). Pointers are byte offsets. */
+/**
+ * The module's exports (backends/wasm/assembly/index.ts: every family's kernels, and the math test
+ * hooks). Pointers are byte offsets; booleans are passed as 0 or 1.
+ */
 export interface KernelModule {
+  // softmax (kernels/softmax_cross_entropy/wasm/assembly/index.ts)
   setProblem(z: number, y: number, w: number, n: number, k: number, ids: boolean): void;
   setOptions(smoothing: number, temperature: number, zLoss: number, ignoreIndex: number, reduction: number): void;
   forward(loss: number, lseHi: number, lseLo: number, denominator: number, targetMass: number): void;
   backward(lseHi: number, lseLo: number, denominator: number, dy: number, grad: number): void;
   lossAndGrad(loss: number, grad: number): void;
+  // sigmoid (kernels/sigmoid_cross_entropy/wasm/assembly/index.ts)
+  setSigmoidProblem(x: number, y: number, posWeight: number, classWeights: number, entries: number,
+      columns: number): void;
+  setSigmoidOptions(smoothing: number, gamma: number, alpha: number, posWeighted: boolean, classWeighted: boolean,
+      reduction: number): void;
+  sigmoidForward(loss: number): void;
+  sigmoidBackward(dy: number, grad: number): void;
+  sigmoidLossAndGrad(loss: number, grad: number): void;
+  // math test hooks (backends/wasm/assembly/hooks.ts): out[j] = f(x[j])
   expf4Many(x: number, out: number, n: number): void;
   exp2f4Many(x: number, out: number, n: number): void;
   exp64Many(x: number, out: number, n: number): void;
   log64Many(x: number, out: number, n: number): void;
+  expNegf4Many(x: number, out: number, n: number): void;
+  log1pf4Many(x: number, out: number, n: number): void;
+  powUnitf4Many(x: number, out: number, n: number, gamma: number): void;
+  log1p64Many(x: number, out: number, n: number): void;
 }
 
 export type Variant = 'scalar' | 'simd' | 'simd-shared';

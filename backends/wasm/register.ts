@@ -1,9 +1,13 @@
 /**
- * `import 'tfjs-fused-cross-entropy/wasm'`: registers the fused softmax cross-entropy kernels for
- * tfjs's 'wasm' backend (@tensorflow/tfjs-backend-wasm, imported by the user), and the set-up that
- * `await ready()` runs: instantiating our module against that backend's memory. Plumbing only.
+ * `import 'tfjs-fused-cross-entropy/wasm'`: registers the fused softmax and sigmoid cross-entropy
+ * kernels for tfjs's 'wasm' backend (@tensorflow/tfjs-backend-wasm, imported by the user), and the
+ * set-up that `await ready()` runs: instantiating our module (one for both families) against that
+ * backend's memory. Plumbing only.
  */
 import {engine, registerKernel} from '@tensorflow/tfjs-core';
+import {fusedSigmoidCrossEntropyGradConfig} from '../../kernels/sigmoid_cross_entropy/wasm/backward.js';
+import {fusedSigmoidCrossEntropyConfig} from '../../kernels/sigmoid_cross_entropy/wasm/forward.js';
+import {sigmoidCrossEntropyWithLogitsConfig} from '../../kernels/sigmoid_cross_entropy/wasm/loss_and_grad.js';
 import {fusedSoftmaxCrossEntropyGradConfig} from '../../kernels/softmax_cross_entropy/wasm/backward.js';
 import {fusedSoftmaxCrossEntropyConfig} from '../../kernels/softmax_cross_entropy/wasm/forward.js';
 import {softmaxCrossEntropyWithLogitsConfig} from '../../kernels/softmax_cross_entropy/wasm/loss_and_grad.js';
@@ -12,7 +16,8 @@ import {registerOnce} from '../register_once.js';
 import {prepare, WasmBackend} from './module.js';
 
 registerOnce([fusedSoftmaxCrossEntropyConfig, fusedSoftmaxCrossEntropyGradConfig,
-  softmaxCrossEntropyWithLogitsConfig], registerKernel);
+  softmaxCrossEntropyWithLogitsConfig, fusedSigmoidCrossEntropyConfig, fusedSigmoidCrossEntropyGradConfig,
+  sigmoidCrossEntropyWithLogitsConfig], registerKernel);
 
 addPreparer(async () => {
   // the 'wasm' backend if tfjs has initialized it (tf.setBackend('wasm')); not tf.findBackend, which
