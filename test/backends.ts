@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract';
+import {SIGMOID_KERNEL_NAMES} from '../kernels/sigmoid_cross_entropy/contract';
 import {loadedVariant, Variant, WasmBackend} from '../backends/wasm/module';
 import {ready} from '../index';
 
@@ -25,12 +26,46 @@ export interface Tolerance {
   perLossTerm?: number;
 }
 
+/**
+ * The sigmoid table's bound (test/sigmoid_parity.ts): |got − ref| ≤ rtol·|ref| + atol·scale + terms,
+ * scale the largest finite |ref| in the compared array, and terms from the reference
+ * (sigmoid_reference.ts): for a gradient entry perTerm times its gradTerms (the size of the terms
+ * (1 − y')·σ(x), P·y'·σ(−x) and the focal term it is the sum of), for a loss perLossTerm times its
+ * lossTerms (|ℓ| of an entry: every softplus term is ≥ 0; Σ|ℓ_e| for a reduction) plus perLinearTerm
+ * times its lossTermsLinear (the terms of (P·y' + 1 − y')·sp(x) − P·y'·x, for a backend that forms
+ * sp(−x) as sp(x) − x), and with smoothing perLabel times the entry's sensitivity to y' (gradLabelTerms,
+ * lossLabelTerms: a float32 y' errs by an ulp of it, which 1 − y' takes whole), plus absolute. Entries
+ * are independent, so no error grows with the logits' magnitude beyond what these terms carry.
+ */
+export interface SigmoidTolerance {
+  rtol: number; atol: number; perTerm: number; perLossTerm: number;
+  /** 0 if absent. */
+  perLinearTerm?: number;
+  /** Times gradLabelTerms or lossLabelTerms: y' = (1 − ε)·y + ε/2 rounded to float32 (0 if absent). */
+  perLabel?: number;
+  /** An absolute floor (0 if absent): the finest step the backend's storage holds (float16's 2^-24). */
+  absolute?: number;
+}
+
 export interface BackendUnderTest {
   name: string;
   /** Makes the backend active (registering it first if needed). */
   setup(): Promise<void>;
   tolerance: Tolerance;
+  /** The sigmoid family's bound (its own precision story: see each backend's SIGMOID_* constant). */
+  sigmoidTolerance: SigmoidTolerance;
 }
+
+/**
+ * Sigmoid on cpu (and the scalar wasm build): float64 per entry and in the reduced sum, outputs
+ * rounded to float32 once, so every output is within half a float32 ulp of its own size (rtol; the
+ * table measured 5.9e-8), an entry whose value is below float32's normal range within its subnormal
+ * step (absolute 2^-149; measured 3.9e-46). Where a gradient entry is a difference of nearly equal
+ * terms (labels the model fits) float64 itself errs by a float64 ulp or two of the terms, the
+ * reference as much as the kernel (perTerm; measured 1.1e-16 of them).
+ */
+export const SIGMOID_CPU_TOLERANCE: SigmoidTolerance =
+    {rtol: 1.2e-7, atol: 0, perTerm: 1e-15, perLossTerm: 0, absolute: 1.5e-45};
 
 /**
  * cpu: float64 throughout (exp accurate to a few float64 ulps, exp.ts; the loss-and-grad kernel parks
@@ -45,7 +80,19 @@ export const CPU: BackendUnderTest = {
   name: 'cpu',
   setup: async () => { await tf.setBackend('cpu'); },
   tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0, perTerm: 0, perTermLse: 4e-15},
+  sigmoidTolerance: SIGMOID_CPU_TOLERANCE,
 };
+
+/**
+ * Sigmoid through the composite fallback: stock tfjs float32 ops, a rounding per op. An entry's loss
+ * and gradient are good to a few float32 ulps of their own size, more where γ amplifies q_t's error
+ * (q_t^γ: measured 6.2e-7 at γ = 5; rtol); a gradient entry that cancels errs by an ulp or two of its
+ * terms (perTerm; measured 9.5e-8 of them); with smoothing, 1 − y' is formed from the float32 y' and
+ * carries its rounding (an ulp of 1) whole, however small 1 − y' is (perLabel; measured 3.1e-8 of
+ * |∂/∂y'|, at ε = 0.01 where 1 − y' = 0.005).
+ */
+export const SIGMOID_COMPOSITE_TOLERANCE: SigmoidTolerance =
+    {rtol: 1e-6, atol: 0, perTerm: 2e-7, perLossTerm: 0, perLabel: 6e-8, absolute: 1.5e-45};
 
 /**
  * The composite fallback on a cpu backend with no fused kernels: stock tfjs float32 ops, including
@@ -61,13 +108,15 @@ const COMPOSITE: BackendUnderTest = {
     const name = 'cpu-composite';
     if (tf.findBackend(name) == null) {
       tf.registerBackend(name, () => new MathBackendCPU());
+      const fused: readonly string[] = [...KERNEL_NAMES, ...SIGMOID_KERNEL_NAMES];
       for (const k of tf.getKernelsForBackend('cpu')) {
-        if (!(KERNEL_NAMES as readonly string[]).includes(k.kernelName)) tf.registerKernel({...k, backendName: name});
+        if (!fused.includes(k.kernelName)) tf.registerKernel({...k, backendName: name});
       }
     }
     await tf.setBackend(name);
   },
   tolerance: {rtol: 2e-5, atol: 2e-6, perLogit: 2e-7, perTerm: 3e-7, perLossTerm: 2e-8},
+  sigmoidTolerance: SIGMOID_COMPOSITE_TOLERANCE,
 };
 
 /**
@@ -85,6 +134,16 @@ async function setUpWasm(simd: boolean, expected: Variant): Promise<void> {
 }
 
 /**
+ * Sigmoid on the wasm SIMD builds: each entry in float32 lanes, the reduced loss summed in float64.
+ * So the composite's bound except for smoothing: an entry is good to a few float32 ulps, more at a
+ * large γ (q_t^γ: measured 6.2e-7 at γ = 5; rtol), a gradient entry that cancels to an ulp or two of
+ * its terms (perTerm; measured 1.26e-7 of them, at the 10^6-entry mean), and 1 − y' is formed without
+ * the float32 y''s rounding (no perLabel: the table passes without it).
+ */
+export const SIGMOID_WASM_TOLERANCE: SigmoidTolerance =
+    {rtol: 1e-6, atol: 0, perTerm: 2e-7, perLossTerm: 0, absolute: 1.5e-45};
+
+/**
  * wasm, SIMD builds (Node, and Chromium's plain and cross-origin isolated pages): exp on four float32
  * lanes (math.ts: 2 float32 ulp, plus the argument's float32 rounding), every sum, lse, A, the loss
  * and the class-id target's p_y in float64, gradient lanes in float32. So cpu's bound, except where a
@@ -97,6 +156,7 @@ export const WASM: BackendUnderTest = {
   name: 'wasm (SIMD)',
   setup: () => setUpWasm(true, 'simd'),
   tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0, perTerm: 1.2e-7, perTermLse: 4e-15},
+  sigmoidTolerance: SIGMOID_WASM_TOLERANCE,
 };
 
 /**
@@ -108,6 +168,7 @@ export const WASM_SCALAR: BackendUnderTest = {
   name: 'wasm (scalar)',
   setup: () => setUpWasm(false, 'scalar'),
   tolerance: CPU.tolerance,
+  sigmoidTolerance: SIGMOID_CPU_TOLERANCE,
 };
 
 /**

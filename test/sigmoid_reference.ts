@@ -41,6 +41,16 @@ export interface SigmoidRefResult {
    * tf.losses.sigmoidCrossEntropy's formula, max(x, 0) − x·y + log1p(e^−|x|), has these terms too.
    */
   lossTermsLinear: number[];
+  /**
+   * Per entry (with smoothing only; 0 without), |∂(∂ℓ/∂x)/∂y'| times |dy|: y' = (1 − ε)·y + ε/2 formed
+   * in float32 errs by an ulp of y', and 1 − y' (the coefficient of sp(x), in α_t and q_t) inherits
+   * that error whole, however small 1 − y' is; the gradient errs by this times it (Tolerance.perLabel).
+   * Without smoothing y' is the float32 label itself, exact, and 1 − y' is exact or good to an ulp of
+   * itself.
+   */
+  gradLabelTerms: number[];
+  /** Per loss value, like gradLabelTerms: |∂ℓ/∂y'| of an entry, summed as the loss is. */
+  lossLabelTerms: number[];
 }
 
 /** softplus: log(1 + e^u) without overflow; +∞ at +∞, 0 at −∞. */
@@ -61,10 +71,9 @@ const times = (c: number, v: number) => (c === 0 ? 0 : c * v);
 
 interface Entry {loss: number; grad: number; gradTerms: number; lossTerms: number; lossTermsLinear: number}
 
-/** One entry's loss, gradient (dy = 1) and term sizes, float64. */
-function entry(x: number, y: number, P: number, w: number, eps: number, gamma: number, alpha: number | undefined): Entry {
-  if (Number.isNaN(x) || Number.isNaN(y)) return {loss: NaN, grad: NaN, gradTerms: 0, lossTerms: 0, lossTermsLinear: 0};
-  const yp = (1 - eps) * y + eps / 2;
+/** One entry's loss, gradient (dy = 1) and term sizes, float64, from its smoothed label y'. */
+function entry(x: number, yp: number, P: number, w: number, gamma: number, alpha: number | undefined): Entry {
+  if (Number.isNaN(x) || Number.isNaN(yp)) return {loss: NaN, grad: NaN, gradTerms: 0, lossTerms: 0, lossTermsLinear: 0};
   const pos = P * yp;   // coefficient of sp(−x)
   const neg = 1 - yp;   // coefficient of sp(x)
   const [sx, snx] = sigmoids(x);
@@ -82,8 +91,23 @@ function entry(x: number, y: number, P: number, w: number, eps: number, gamma: n
   const gradTerms = Math.abs(w * alphaT) * (Math.abs(focal) + qg * (Math.abs(neg) * sx + Math.abs(pos) * snx));
   const terms = times(Math.abs(c), times(Math.abs(pos), softplus(-x)) + times(Math.abs(neg), softplus(x)));
   const linear = times(Math.abs(c), times(Math.abs(pos + neg), softplus(x)) + times(Math.abs(pos), Math.abs(x)));
-  return {loss: times(c, bce), grad, gradTerms: Number.isFinite(gradTerms) ? gradTerms : 0,
-    lossTerms: Number.isFinite(terms) ? terms : 0, lossTermsLinear: Number.isFinite(linear) ? linear : 0};
+  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+  return {loss: times(c, bce), grad, gradTerms: finite(gradTerms), lossTerms: finite(terms), lossTermsLinear: finite(linear)};
+}
+
+/**
+ * |∂ℓ/∂y'| and |∂(∂ℓ/∂x)/∂y'| by central differences in float64 (step h, inside [0, 1] for the
+ * smoothed labels this is taken for), 0 where either is not finite.
+ */
+function labelSensitivity(x: number, yp: number, P: number, w: number, gamma: number, alpha: number | undefined,
+    h: number): [number, number] {
+  const up = entry(x, yp + h, P, w, gamma, alpha);
+  const down = entry(x, yp - h, P, w, gamma, alpha);
+  const d = (a: number, b: number) => {
+    const v = Math.abs(a - b) / (2 * h);
+    return Number.isFinite(v) ? v : 0;
+  };
+  return [d(up.loss, down.loss), d(up.grad, down.grad)];
 }
 
 /**
@@ -97,19 +121,33 @@ export function sigmoidReference(logits: ArrayLike<number>, labels: ArrayLike<nu
   const reduction = o.reduction ?? 'mean';
   const column = (v: number | number[] | undefined, e: number) =>
     (v === undefined ? 1 : typeof v === 'number' ? v : v[e % C]);
-  const entries: Entry[] = [];
-  for (let e = 0; e < M; e++) {
-    entries.push(entry(logits[e], labels[e], column(o.posWeight, e), column(o.classWeights, e),
-        o.labelSmoothing ?? 0, o.focalGamma ?? 0, o.focalAlpha));
-  }
-  const sum = (f: (x: Entry) => number) => entries.reduce((a, x) => a + f(x), 0);
+  const eps = o.labelSmoothing ?? 0;
+  const gamma = o.focalGamma ?? 0;
   const scale = reduction === 'mean' ? (M === 0 ? 0 : 1 / M) : 1;  // the upstream gradient of each entry
-  const grad = entries.map((x) => times(scale, x.grad));
-  const gradTerms = entries.map((x) => scale * x.gradTerms);
-  if (reduction === 'none') {
-    return {loss: entries.map((x) => x.loss), grad, gradTerms, lossTerms: entries.map((x) => x.lossTerms),
-      lossTermsLinear: entries.map((x) => x.lossTermsLinear)};
+  // one plain array per quantity: a million entries take a second, not ten
+  const [loss, grad, gradTerms, gradLabelTerms, lossTerms, lossTermsLinear, lossLabelTerms] =
+    Array.from({length: 7}, () => new Array<number>(M));
+  for (let e = 0; e < M; e++) {
+    const yp = (1 - eps) * labels[e] + eps / 2;
+    const P = column(o.posWeight, e);
+    const w = column(o.classWeights, e);
+    const x = entry(logits[e], yp, P, w, gamma, o.focalAlpha);
+    const [lossLabel, gradLabel] = eps > 0 && Number.isFinite(yp)
+      ? labelSensitivity(logits[e], yp, P, w, gamma, o.focalAlpha, Math.min(1e-6, eps / 4)) : [0, 0];
+    loss[e] = x.loss;
+    grad[e] = times(scale, x.grad);
+    gradTerms[e] = scale * x.gradTerms;
+    gradLabelTerms[e] = scale * gradLabel;
+    lossTerms[e] = x.lossTerms;
+    lossTermsLinear[e] = x.lossTermsLinear;
+    lossLabelTerms[e] = lossLabel;
   }
-  return {loss: [M === 0 ? 0 : scale * sum((x) => x.loss)], grad, gradTerms,
-    lossTerms: [scale * sum((x) => x.lossTerms)], lossTermsLinear: [scale * sum((x) => x.lossTermsLinear)]};
+  if (reduction === 'none') return {loss, grad, gradTerms, gradLabelTerms, lossTerms, lossTermsLinear, lossLabelTerms};
+  const sum = (v: number[]) => {
+    let t = 0;
+    for (let e = 0; e < M; e++) t += v[e];
+    return t;
+  };
+  return {loss: [M === 0 ? 0 : scale * sum(loss)], grad, gradTerms, gradLabelTerms, lossTerms: [scale * sum(lossTerms)],
+    lossTermsLinear: [scale * sum(lossTermsLinear)], lossLabelTerms: [scale * sum(lossLabelTerms)]};
 }
