@@ -25,6 +25,19 @@ function times(c: T, v: T): T {
   return tf.where(tf.equal(c, 0), tf.zerosLike(cv), cv);  // tf.where broadcasts the condition
 }
 
+/**
+ * log1p(u) for u ∈ [0, 1] (u = e^−|x|), accurate on every backend: tfjs-backend-webgl and -webgpu
+ * compute tf.log1p as log(1 + u), and wasm's agrees with them, which in float32 rounds 1 + u to 1 for
+ * u < 6e-8 and errs by up to half an ulp of 1 (6e-8) for larger u — all of a confident entry's
+ * sp(−x) ≈ e^−x. Goldberg's form, log(1 + u)·u/((1 + u) − 1), divides that rounding back out: the
+ * subtraction is exact, and the result is within a few ulps of log1p(u) wherever log is accurate.
+ */
+function log1pUnit(u: T): T {
+  const w = tf.add(1, u);
+  const d = tf.sub(w, 1);  // exact: what 1 + u kept of u
+  return tf.where(tf.equal(d, 0), u, tf.mul(tf.log(w), tf.div(u, d)));
+}
+
 /** The per-entry terms every result is made of. Each tensor has the logits' shape unless noted. */
 interface Terms {
   attrs: SigmoidCrossEntropyAttrs;
@@ -61,7 +74,7 @@ function terms(logits: T, labels: T, posWeight: T, classWeights: T, attrs: Sigmo
   const up = tf.greaterEqual(logits, 0);
   const sx = tf.where(up, inv, s);
   const sn = tf.where(up, s, inv);
-  const l = tf.log1p(e);
+  const l = log1pUnit(e);
   const spX = tf.add(tf.relu(logits), l);
   const spN = tf.add(tf.relu(tf.neg(logits)), l);
   const bce = tf.add(times(tf.mul(P, yp), spN), times(neg, spX));
