@@ -1,7 +1,8 @@
 /**
- * The three builds of the wasm module (scripts/build_wasm.js) are what the issue asks: they import
- * tfjs's memory and own nothing in it (no data segment, no stack, no memory.grow), and the
- * shared-memory build (for tfjs's threaded build) computes exactly what the SIMD build does.
+ * The three builds of the wasm module (scripts/build_wasm.js) are what the issue asks: one module per
+ * build exporting both loss families (softmax and sigmoid), importing tfjs's memory and owning nothing
+ * in it (no data segment, no stack, no memory.grow), and the shared-memory build (for tfjs's threaded
+ * build) computes exactly what the SIMD build does, for both families.
  */
 import {execFileSync} from 'child_process';
 import {SCALAR} from '../backends/wasm/binaries/scalar';
@@ -28,14 +29,15 @@ describe.each(Object.entries(BUILDS))('%s build', (name, base64) => {
     expect(text).not.toMatch(/\(start\b/);
     expect(text).not.toMatch(/memory\.grow/);
     // no stack or heap of its own in that memory: a stack pointer or allocator offset would be an i32
-    // global starting at an address; ours start at problem.ts's defaults (0, ids = 1, ignoreIndex
-    // = −100, reduction = 2)
+    // global starting at an address; ours start at the problem.ts defaults of each family (0, ids = 1,
+    // columns = 1, ignoreIndex = −100, reduction = 2)
     const i32Globals = [...text.matchAll(/\(global \S+ \(mut i32\) \(i32\.const (-?\d+)\)\)/g)].map((m) => Number(m[1]));
     expect(i32Globals.length).toBeGreaterThan(0);
     for (const v of i32Globals) expect([0, 1, 2, -100]).toContain(v);
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
-        ['backward', 'exp2f4Many', 'exp64Many', 'expf4Many', 'forward', 'log64Many', 'lossAndGrad', 'setOptions',
-          'setProblem']);
+        ['backward', 'exp2f4Many', 'exp64Many', 'expNegf4Many', 'expf4Many', 'forward', 'log1p64Many', 'log1pf4Many',
+          'log64Many', 'lossAndGrad', 'powUnitf4Many', 'setOptions', 'setProblem', 'setSigmoidOptions',
+          'setSigmoidProblem', 'sigmoidBackward', 'sigmoidForward', 'sigmoidLossAndGrad']);
   });
 
   test('the memory import fits tfjs-backend-wasm\'s memory', () => {
@@ -70,6 +72,44 @@ function runAll(base64: string, memory: WebAssembly.Memory): Float32Array {
   return new Float32Array(memory.buffer.slice(loss, grad2 + N * K * 4));
 }
 
+/**
+ * Lays out one sigmoid problem (per-column weights over an odd C, a tail, soft labels, focal options of
+ * both kinds) and runs its three kernels with each reduction; returns every output.
+ */
+function runAllSigmoid(base64: string, memory: WebAssembly.Memory): Float32Array {
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {env: {memory}})
+      .exports as unknown as KernelModule;
+  const N = 29, C = 37, M = N * C;
+  const f32 = new Float32Array(memory.buffer);
+  const x = 4096, y = x + M * 4, P = y + M * 4, w = P + C * 4, dy = w + C * 4, out = dy + M * 4;
+  let s = 777;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let j = 0; j < M; j++) {
+    f32[x / 4 + j] = 16 * rand() - 8;
+    f32[y / 4 + j] = j % 3 === 0 ? rand() : j % 3 - 1;
+    f32[dy / 4 + j] = rand() - 0.5;
+  }
+  for (let c = 0; c < C; c++) {
+    f32[P / 4 + c] = 0.5 + 2 * rand();
+    f32[w / 4 + c] = 2 * rand();
+  }
+  let o = out;
+  for (const [eps, gamma, alpha] of [[0, 0, -1], [0.1, 2, 0.25], [0.05, 1.3, -1]]) {
+    for (const reduction of [0, 1, 2]) {
+      ex.setSigmoidProblem(x, y, P, w, M, C);
+      ex.setSigmoidOptions(eps, gamma, alpha, true, true, reduction);
+      const lossSize = reduction === 0 ? M : 1;
+      ex.sigmoidLossAndGrad(o, o + lossSize * 4);
+      o += (lossSize + M) * 4;
+      ex.sigmoidForward(o);
+      o += lossSize * 4;
+      ex.sigmoidBackward(dy, o);
+      o += M * 4;
+    }
+  }
+  return new Float32Array(memory.buffer.slice(out, o));
+}
+
 test('the shared-memory build runs on a shared memory and gives bit-identical results to the SIMD build', () => {
   const shared = new WebAssembly.Memory({initial: 32, maximum: 65536, shared: true});
   expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -77,6 +117,11 @@ test('the shared-memory build runs on a shared memory and gives bit-identical re
   const b = runAll(SIMD, new WebAssembly.Memory({initial: 32}));
   expect(a.some((v) => v !== 0)).toBe(true);
   expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  const c = runAllSigmoid(SIMD_SHARED, shared);
+  const d = runAllSigmoid(SIMD, new WebAssembly.Memory({initial: 32}));
+  expect(c.length).toBe(3 * (8 * 29 * 37 + 4));  // per option set: 'none' 4·M outputs, 'sum' and 'mean' 2·M + 2
+  expect(c.every((v) => Number.isFinite(v)) && c.some((v) => v !== 0)).toBe(true);
+  expect(Buffer.from(c.buffer).equals(Buffer.from(d.buffer))).toBe(true);
 });
 
 test('the non-shared builds cannot be given a shared memory by mistake, nor the shared build a plain one', () => {

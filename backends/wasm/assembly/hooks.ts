@@ -1,7 +1,8 @@
 /**
  * Test hooks for the module's math (test/wasm_math.test.ts): out[j] = f(x[j]) over n float32 or
- * float64 values. The float32-lane functions exist in the SIMD builds only (the scalar build's hooks
- * for them do nothing). The shared math (./math.ts) and the sigmoid family's (its wasm/assembly/math.ts).
+ * float64 values, for the shared math (./math.ts) and the sigmoid family's (its wasm/assembly/math.ts).
+ * The float32-lane functions exist in the SIMD builds only (the scalar build's hooks for them do
+ * nothing).
  */
 import {expNegf4, gammaHigh, log1p64, log1pf4, powUnitf4} from '../../../kernels/sigmoid_cross_entropy/wasm/assembly/math';
 import {exp2f4, expf4, exp64, log64} from './math';
