@@ -38,6 +38,17 @@ export function storageBufferLimit(backend: WebGPUBackend): number {
   return backend.device.limits.maxStorageBuffersPerShaderStage;
 }
 
+/**
+ * Whether the device is SwiftShader, Chromium's WebGPU on the CPU (where this package is tested: no
+ * GPU here), from the adapter's vendor and architecture as tfjs keeps them. A CPU implementation pays
+ * for things a GPU does not (SwiftShader runs a workgroup that meets at a barrier as coroutines, at
+ * about a millisecond a workgroup), so a program may lay itself out differently there.
+ */
+export function onSwiftShader(backend: WebGPUBackend): boolean {
+  const info = backend.adapterInfo as unknown as {vendor?: string, architecture?: string} | undefined;
+  return info?.architecture === 'swiftshader' || info?.vendor === 'swiftshader';
+}
+
 interface Compiled {pipeline: GPUComputePipeline}
 const pipelines = new WeakMap<GPUDevice, Map<string, Compiled>>();
 
@@ -115,6 +126,15 @@ export function dispatch(backend: WebGPUBackend, key: string, source: () => stri
   if (empty !== undefined) {
     // a kernel must make its outputs directly when there is nothing to compute (no rows)
     throw new Error(`tfjs-fused-cross-entropy: ${key} was asked to bind an empty tensor [${empty.tensor.shape}]`);
+  }
+  // tfjs binds whole buffers: a tensor past the device's binding size would fail validation
+  // asynchronously and leave its outputs unwritten, so say so here
+  const limit = backend.device.limits.maxStorageBufferBindingSize;
+  const big = bound.find((b) => 4 * util.sizeFromShape(b.tensor.shape) > limit);
+  if (big !== undefined) {
+    throw new Error(`tfjs-fused-cross-entropy: ${key} would bind a tensor of ${util.sizeFromShape(big.tensor.shape)} ` +
+        `entries (${4 * util.sizeFromShape(big.tensor.shape)} bytes), more than this device's ` +
+        `maxStorageBufferBindingSize (${limit} bytes); split the batch`);
   }
   const compiled = pipeline(backend, key, bound.map((b) => b.access), source);
   const tensors = bound.map((b) => flat(b.tensor));
