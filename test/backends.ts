@@ -204,4 +204,35 @@ export const WEBGL_F16_TOLERANCE: Tolerance =
  */
 export const WEBGPU_TOLERANCE: Tolerance = WEBGL_TOLERANCE;
 
+/**
+ * Sigmoid on webgl with float32 textures, in Chromium (test/browser.test.ts): each entry in float32
+ * shader arithmetic (exp and log1p written out: GLSL's exp may err by 3 + 2·|x| ulps), the reduced
+ * loss a compensated float32 sum. So wasm SIMD's sources: a few float32 ulps of an entry, more at a
+ * large γ (rtol; measured 6.2e-7 at γ = 5), an ulp or two of the terms where a gradient cancels
+ * (perTerm; measured 9.4e-8 of them, at the 10^6-entry mean), no perLabel; and GPUs flush subnormals,
+ * so a value below 2^-126 ≈ 1.2e-38, or one formed from such an intermediate, may read 0 or lose its
+ * low digits (absolute 2·2^-126; measured 4.5e-39). Measured on SwiftShader.
+ */
+export const WEBGL_SIGMOID_TOLERANCE: SigmoidTolerance =
+    {rtol: 1e-6, atol: 0, perTerm: 2e-7, perLossTerm: 0, absolute: 2.4e-38};
+
+/**
+ * Sigmoid on webgl with float16 textures, checked against the reference of what the textures hold
+ * (sigmoid_parity.ts sigmoidCaseReference(c, true): inputs rounded to float16, the outputs too): the
+ * inputs' rounding is far larger than any arithmetic (a label of 0.998 is off by 2.4e-4, 11% of
+ * 1 − y), so against the float32 inputs' reference the bound would be the inputs' sensitivity, not the
+ * kernel's accuracy. What remains is the outputs' own float16 rounding: an ulp, 2^-10 at the bottom of
+ * a binade (rtol; measured 9.6e-4), and below 2^-14 float16's subnormal step 2^-24 (absolute; measured
+ * one step, 6.0e-8). ±∞ inputs are not run (tfjs's float16 textures do not keep them).
+ */
+export const WEBGL_F16_SIGMOID_TOLERANCE: SigmoidTolerance =
+    {rtol: 2e-3, atol: 0, perTerm: 0, perLossTerm: 0, absolute: 1.2e-7};
+
+/**
+ * Sigmoid on webgpu, in Chromium: f32 storage and WGSL arithmetic, the same error sources as webgl
+ * with float32 textures and the same bound (measured on SwiftShader: rtol 6.2e-7 at γ = 5, perTerm
+ * 9.4e-8 of the terms at the 10^6-entry mean, flushed subnormals).
+ */
+export const WEBGPU_SIGMOID_TOLERANCE: SigmoidTolerance = WEBGL_SIGMOID_TOLERANCE;
+
 export const BACKENDS: BackendUnderTest[] = [CPU, COMPOSITE, WASM];

@@ -14,6 +14,11 @@
 import {Browser, chromium, Page} from 'playwright-core';
 import type {Variant} from '../backends/wasm/module';
 import {CPU, Tolerance, WASM, WEBGL_F16_TOLERANCE, WEBGL_TOLERANCE, WEBGPU_TOLERANCE} from './backends';
+import {SIGMOID_KERNEL_NAMES} from '../kernels/sigmoid_cross_entropy/contract';
+import {SigmoidTolerance, WEBGL_F16_SIGMOID_TOLERANCE, WEBGL_SIGMOID_TOLERANCE, WEBGPU_SIGMOID_TOLERANCE} from './backends';
+import type {SigmoidTableRun} from './browser/sigmoid_page';
+import {SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
+import {expectSigmoidAgreement, expectSigmoidReference, sigmoidCaseReference} from './sigmoid_parity';
 import {bundlePage} from './browser/bundle';
 import type {Facts, PageApi, TableRun} from './browser/page';
 import {EmptyChecks, emptyProblems} from './browser/empty_checks';
@@ -523,3 +528,75 @@ for (const backend of LAYERS_BACKENDS) {
     });
   });
 }
+
+/**
+ * The sigmoid parity table (test/sigmoid_cases.ts) in Chromium, on every run above: the page runs each
+ * case through sigmoid_parity_run.ts (browser/sigmoid_page.ts), the code Node's table runs, and here
+ * the numbers meet the same float64 reference and checks as in test/sigmoid_parity.ts.
+ */
+describe('sigmoid parity', () => {
+  const sigmoidRuns = new Map<string, SigmoidTableRun | Error>();
+  const sigmoidTolerance = (run: Run): SigmoidTolerance => (run.backend === 'cpu' ? CPU.sigmoidTolerance
+    : run.backend === 'wasm' ? WASM.sigmoidTolerance : run.backend === 'webgpu' ? WEBGPU_SIGMOID_TOLERANCE
+      : run.f16 ? WEBGL_F16_SIGMOID_TOLERANCE : WEBGL_SIGMOID_TOLERANCE);
+
+  beforeAll(async () => {
+    const srv = server as Server;
+    for (const run of RUNS) {
+      const url = (run.page === 'plain' ? srv.plain : srv.isolated) + (run.f16 ? '?f16' : '');
+      try {
+        const t0 = Date.now();
+        const got = await inPage(`sigmoid table on ${run.label}`, url,
+            (page) => page.evaluate((b) => (window as unknown as PageWindow).fusedCE.sigmoidTable(b), run.backend));
+        const slowest = Object.entries(got.ms).sort((a, b) => b[1] - a[1]).slice(0, 2);
+        console.log(`sigmoid table on ${run.label}: ${SIGMOID_CASES.length - Object.keys(got.errors).length}/` +
+            `${SIGMOID_CASES.length} cases ran without throwing, in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
+            `slowest: ${slowest.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`);
+        sigmoidRuns.set(run.label, got);
+      } catch (e) {
+        sigmoidRuns.set(run.label, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+  }, RUNS.length * RUN_LIMIT_MS + 60_000);
+
+  const tableOf = (run: Run): SigmoidTableRun => {
+    const t = sigmoidRuns.get(run.label);
+    if (t === undefined) throw new Error(`the sigmoid table did not run on ${run.label}`);
+    if (t instanceof Error) throw new Error(`the sigmoid table on ${run.label} failed in Chromium: ${t.stack ?? t.message}`);
+    return t;
+  };
+
+  test.each(RUNS)('$label: ran on its backend with the three sigmoid kernels', (run) => {
+    const t = tableOf(run);
+    expect([t.backend, t.sigmoidKernels]).toEqual([run.backend, [...SIGMOID_KERNEL_NAMES]]);
+  });
+
+  /** float16 textures do not keep ±∞ (see runsFor above): those cases run on every other run. */
+  const sigmoidRunsFor = (c: SigmoidCase) => RUNS.filter((r) => !(r.f16 &&
+      (c.logits ?? []).some(([, v]) => v === Infinity || v === -Infinity)));
+
+  describe.each(SIGMOID_CASES)('$name', (c) => {
+    const resultsOf = (run: Run): Results => {
+      const t = tableOf(run);
+      const error = t.errors[c.name];
+      if (error !== undefined) throw new Error(`${run.label} in Chromium threw: ${error}`);
+      const r = t.results[c.name];
+      return {forward: Array.from(r.forward), vgLoss: Array.from(r.vgLoss), vgGrad: Array.from(r.vgGrad),
+        lgLoss: Array.from(r.lgLoss), lgGrad: Array.from(r.lgGrad)};
+    };
+
+    // float16 textures: the reference of the float16 values the textures hold (sigmoidCaseReference)
+    test.each(sigmoidRunsFor(c))('$label in Chromium matches the float64 reference', (run) => {
+      expectSigmoidReference(`${run.label} (Chromium)`, resultsOf(run), sigmoidCaseReference(c, run.f16 === true),
+          sigmoidTolerance(run));
+    });
+
+    test('Chromium backends agree with Chromium cpu', () => {
+      const [first, ...rest] = RUNS;
+      const a = resultsOf(first);
+      for (const run of rest.filter((r) => !r.f16)) {  // float16 is checked against the reference only
+        expectSigmoidAgreement(first.label, a, run.label, resultsOf(run), sigmoidTolerance(run), sigmoidCaseReference(c));
+      }
+    });
+  });
+});

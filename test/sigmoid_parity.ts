@@ -11,7 +11,7 @@ import {mismatch} from './compare';
 import type {Results} from './parity_run';
 import {materializeSigmoid, SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
 import {runSigmoidCase} from './sigmoid_parity_run';
-import {sigmoidReference, SigmoidRefResult} from './sigmoid_reference';
+import {sigmoidReference, SigmoidRefOptions, SigmoidRefResult} from './sigmoid_reference';
 
 /**
  * compare.ts's bound with the sigmoid terms: rtol·|ref| + atol·scale + absolute, plus for a gradient
@@ -68,14 +68,48 @@ export function expectSigmoidAgreement(firstName: string, a: Results, name: stri
   }
 }
 
-/** The reference of a case (memoized: the 10^6-entry case takes a second). */
+/**
+ * x rounded to the nearest float16 (ties to even; ±∞ past 65504, subnormals below 2^-14): what a
+ * webgl backend with float16 textures holds of a float32 input.
+ */
+export function toFloat16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  if (a >= 65520) return Math.sign(x) * Infinity;
+  let e = Math.max(Math.floor(Math.log2(a)), -14);
+  if (e > -14 && 2 ** e > a) e--;
+  if (2 ** (e + 1) <= a) e++;
+  const step = 2 ** (e - 10);
+  const q = a / step;
+  let r = Math.round(q);
+  if (r - q === 0.5 && r % 2 !== 0) r--;  // Math.round rounds halves up; float16 rounds them to even
+  return Math.sign(x) * r * step;
+}
+
+/** A case's options with posWeight and classWeights rounded as `round` says. */
+function roundedWeights(o: SigmoidRefOptions | undefined, round: (x: number) => number): SigmoidRefOptions | undefined {
+  if (o === undefined) return o;
+  const posWeight = typeof o.posWeight === 'number' ? round(o.posWeight) : o.posWeight?.map(round);
+  return {...o, posWeight, classWeights: o.classWeights?.map(round)};
+}
+
+/**
+ * The reference of a case (memoized: the 10^6-entry case takes a second). With `float16`, of the
+ * inputs a float16 texture holds (logits, labels and weights rounded to float16), rounded to float16
+ * itself: the error the inputs' rounding makes is theirs, not the kernel's, and far larger than any
+ * float32 arithmetic's (a label of 0.998 is off by 2.4e-4, 11% of 1 − y).
+ */
 const references = new Map<string, SigmoidRefResult>();
-export function sigmoidCaseReference(c: (typeof SIGMOID_CASES)[number]): SigmoidRefResult {
-  let ref = references.get(c.name);
+export function sigmoidCaseReference(c: SigmoidCase, float16 = false): SigmoidRefResult {
+  const key = `${float16 ? 'f16 ' : ''}${c.name}`;
+  let ref = references.get(key);
   if (ref === undefined) {
     const {logits, labels, C} = materializeSigmoid(c);
-    ref = sigmoidReference(logits, labels, C, c.options);
-    references.set(c.name, ref);
+    ref = float16 ? sigmoidReference(Array.from(logits, toFloat16), Array.from(labels, toFloat16), C,
+      roundedWeights(c.options, toFloat16)) : sigmoidReference(logits, labels, C, c.options);
+    // and the outputs a float16 texture can hold: a sum past 65504 is +∞ there at best
+    if (float16) ref = {...ref, loss: ref.loss.map(toFloat16), grad: ref.grad.map(toFloat16)};
+    references.set(key, ref);
   }
   return ref;
 }

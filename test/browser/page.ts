@@ -22,6 +22,7 @@ import {CASES} from '../cases';
 import {Results, runCase, runCaseAsync} from '../parity_run';
 import {EmptyChecks, runEmptyChecks, useComposite} from './empty_checks';
 import {LayersCurves, layersCurves} from './layers_checks';
+import {runSigmoidTable, SigmoidTableRun} from './sigmoid_page';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
 
@@ -178,6 +179,8 @@ export interface PageApi {
   layersCurves(backend: string): Promise<LayersCurves>;
   /** Empty batches on `backend` (webgl, webgpu), with our kernels or (`composite`) without them. */
   emptyChecks(backend: string, composite: boolean): Promise<EmptyChecks>;
+  /** The sigmoid parity table on `backend` (sigmoid_page.ts). */
+  sigmoidTable(backend: string): Promise<SigmoidTableRun>;
 }
 
 /** A second instance of a GPU backend, for its composite fallback (empty_checks.ts useComposite). */
@@ -198,5 +201,9 @@ const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts
     await use(backend);
     if (composite) await useComposite(backend, () => newBackend(backend));
     return runEmptyChecks();
+  },
+  sigmoidTable: async (backend) => {
+    await use(backend);
+    return runSigmoidTable();
   }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
