@@ -1,5 +1,5 @@
 /** The cpu kernels' exp: its stated error bound on a dense sweep, and the values the kernels rely on. */
-import {fastExp} from '../kernels/softmax_cross_entropy/cpu/exp';
+import {fastExp} from '../backends/cpu/math/exp';
 
 test('relative error < 1e-15 wherever exp(x) is a normal float64', () => {
   let worst = 0;

@@ -1,5 +1,5 @@
 /** The sigmoid cpu kernels' log1p: its stated error bound on dense sweeps of [0, 1], and its edges. */
-import {fastLog1p} from '../kernels/sigmoid_cross_entropy/cpu/log1p';
+import {fastLog1p} from '../backends/cpu/math/log1p';
 
 const rel = (u: number) => {
   const want = Math.log1p(u);

@@ -4,7 +4,7 @@
  * Sums are float64 (JS numbers); logits and outputs are float32. Hot loops are written out per case
  * (class ids or probabilities, exp computed or parked) so each one stays branch-free for the JIT.
  */
-import {fastExp} from './exp.js';
+import {fastExp} from '../../../backends/cpu/math/exp.js';
 import type {Problem} from './problem.js';
 
 /**

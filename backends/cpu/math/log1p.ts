@@ -1,7 +1,7 @@
 /**
  * log1p for the cpu kernels' hot loops, on u ∈ [0, 1]: the softplus's log1p(exp(−|x|)). V8's
  * Math.log1p is a call into C (~9 ns, as Math.exp); this one inlines and is float64-accurate, like
- * ../../softmax_cross_entropy/cpu/exp.ts: |fastLog1p(u) / log1p(u) − 1| < 1e-15 on [0, 1]
+ * exp.ts: |fastLog1p(u) / log1p(u) − 1| < 1e-15 on [0, 1]
  * (test/log1p.test.ts checks it on a dense sweep). Relative accuracy near u = 0 is the point: a
  * confident, correct entry's loss is log1p(e^−|x|) ≈ e^−|x| itself (2e-9 at |x| = 20), where
  * log(1 + u) would round 1 + u to 1 and give 0.
