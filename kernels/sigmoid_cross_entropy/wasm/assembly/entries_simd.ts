@@ -26,8 +26,8 @@
  * iteration, stage by stage (finish()), so four independent chains stand side by side for the CPU to
  * overlap: measured on the cache-resident loss-and-grad, 14.8 ns per vector one at a time, 10.3 four
  * per iteration, 9.0 stage by stage. Choices that are the same for every entry are branch-free where a
- * branch would sit in the loop (smoothing runs with ε = 0 as kp = 1, ku = 0, which is exact;
- * unweighted calls read the ones the op passes, as one splat): V8 pays register moves around a branch.
+ * branch would sit in the loop (smoothing runs with ε = 0 as kp = 1, ku = 0, which is exact): V8 pays
+ * register moves around a branch. Unweighted calls (the op passes ones) skip the weights at compile time.
  */
 import {NONE} from '../../../../backends/wasm/assembly/reduction';
 import {expNegf4, gammaHigh, log1pf4, powUnitf4} from './math';
@@ -132,12 +132,14 @@ let gHalf = false;
 /**
  * Four entries from their e = e^−|x|, L = log1p(e) and big = σ(|x|): returns their losses (when
  * `what` has LOSS) and stores their gradients at g (when it has GRAD; all four lanes if lanes = 4,
- * else the low `lanes`). P and w: the entries' posWeight and classWeights; ups: their upstream
- * gradient; kp = 1 − ε, ku = ε/2; va = α, vb = 1 − α, vg = γ and its two parts vhi + vlo (FOCAL_ANY).
+ * else the low `lanes`). P and w: the entries' posWeight and classWeights (unit: both are ones, not
+ * read: the unweighted sweeps); ups: their upstream gradient; kp = 1 − ε, ku = ε/2; va = α, vb = 1 − α,
+ * vg = γ and its two parts vhi + vlo (FOCAL_ANY).
  */
 // @ts-ignore: decorator
-@inline function finish(what: i32, mode: i32, x: v128, y: v128, e: v128, L: v128, big: v128, P: v128, w: v128,
-    ups: v128, kp: v128, ku: v128, va: v128, vb: v128, vg: v128, vhi: v128, vlo: v128, g: usize, lanes: i32): v128 {
+@inline function finish(what: i32, mode: i32, unit: bool, x: v128, y: v128, e: v128, L: v128, big: v128, P: v128,
+    w: v128, ups: v128, kp: v128, ku: v128, va: v128, vb: v128, vg: v128, vhi: v128, vlo: v128, g: usize,
+    lanes: i32): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1.0);
   const focal = mode != PLAIN && gOn;
@@ -160,12 +162,13 @@ let gHalf = false;
   }
   const yp = f32x4.add(f32x4.mul(kp, y), ku);                   // y'
   const yn = f32x4.add(f32x4.mul(kp, f32x4.sub(one, y)), ku);   // 1 − y', not 1 minus y'
-  const a = f32x4.mul(P, yp);                                   // P·y'
+  const a = unit ? yp : f32x4.mul(P, yp);                      // P·y'
   const s = f32x4.add(x, y);
   const nanIn = f32x4.ne(s, s);                        // x or y is NaN (y is finite or NaN)
 
-  // the entry's factor F = w·α_t·q_t^γ
-  let F = w;
+  // the entry's factor F = w·α_t·q_t^γ (none at all when unit and PLAIN)
+  const unitF = unit && mode == PLAIN;
+  let F = unit ? one : w;
   let q = zero;
   if (mode != PLAIN) {
     if (aOn) F = f32x4.mul(F, f32x4.add(f32x4.mul(va, yp), f32x4.mul(vb, yn)));
@@ -181,7 +184,7 @@ let gHalf = false;
   if (wantBce) {
     bce = f32x4.add(f32x4.mul(a, spNeg), f32x4.mul(yn, spPos));
     if ((what & LOSS) != 0) {
-      const l = f32x4.mul(F, bce);
+      const l = unitF ? bce : f32x4.mul(F, bce);
       loss = v128.or(v128.andnot(l, f32x4.ne(l, l)), nanIn);  // 0·∞ of a zero coefficient: 0
     }
   }
@@ -196,7 +199,7 @@ let gHalf = false;
       const t = f32x4.mul(f32x4.mul(vg, c), f32x4.mul(r, bce));
       d = f32x4.add(d, v128.andnot(t, f32x4.ne(t, t)));  // r = 0 against bce = ∞ (x = ±∞): 0
     }
-    const gv = v128.or(f32x4.mul(f32x4.mul(F, d), ups), nanIn);
+    const gv = v128.or(f32x4.mul(unitF ? d : f32x4.mul(F, d), ups), nanIn);
     if (lanes == 4) v128.store(g, gv);
     else storeSome(g, gv, lanes);
   }
@@ -205,11 +208,11 @@ let gHalf = false;
 
 /** finish() of four entries given only their logits and labels (the stages in a row). */
 // @ts-ignore: decorator
-@inline function fourEntries(what: i32, mode: i32, x: v128, y: v128, P: v128, w: v128, ups: v128, kp: v128,
-    ku: v128, va: v128, vb: v128, vg: v128, vhi: v128, vlo: v128, g: usize, lanes: i32): v128 {
+@inline function fourEntries(what: i32, mode: i32, unit: bool, x: v128, y: v128, P: v128, w: v128, ups: v128,
+    kp: v128, ku: v128, va: v128, vb: v128, vg: v128, vhi: v128, vlo: v128, g: usize, lanes: i32): v128 {
   const e = expNegAbs(x);
-  return finish(what, mode, x, y, e, log1pIf(needsBce(what, mode), e), sigmaIf(needsSigma(what, mode), e), P, w, ups,
-      kp, ku, va, vb, vg, vhi, vlo, g, lanes);
+  return finish(what, mode, unit, x, y, e, log1pIf(needsBce(what, mode), e), sigmaIf(needsSigma(what, mode), e), P, w,
+      ups, kp, ku, va, vb, vg, vhi, vlo, g, lanes);
 }
 
 /** The four float32 lanes of l widened to float64 and added in pairs (0 + 2, 1 + 3): two float64 partial sums. */
@@ -222,8 +225,8 @@ let gHalf = false;
  * One sweep over the whole vectors of the M entries (the last M mod 4 are tail()'s). lossOut: the
  * 'none' losses' output (else unused); dy: the backward kernel's upstream gradient (per entry for
  * 'none'); gOut: the gradient's output. Returns Σ loss (float64) for the reductions.
- * perColumn: the weights vary by column (C > 1 and weighted); else they are the splats of posWeight[0]
- * and classWeights[0] (ones when unweighted). wide: four vectors per iteration, stage by stage (see
+ * perColumn: weighted (the weights are read by column; C = 1 as a splat); else unweighted (the
+ * weights are ones, and the math skips them). wide: four vectors per iteration, stage by stage (see
  * the header and finish()), then one at a time.
  */
 // @ts-ignore: decorator
@@ -234,7 +237,7 @@ let gHalf = false;
   const va = f32x4.splat(<f32>alpha), vb = f32x4.splat(<f32>(1.0 - alpha));
   const ghi = gammaHigh(gamma);
   const vg = f32x4.splat(<f32>gamma), vhi = f32x4.splat(ghi), vlo = f32x4.splat(<f32>(gamma - <f64>ghi));
-  const P1 = v128.load32_splat(pP), w1 = v128.load32_splat(pw);
+  const one = f32x4.splat(1.0);
   // the upstream gradient: per entry (backward, 'none'), else one number for all
   const wantGrad = (what & GRAD) != 0;
   const dyEach = (what & LOSS) == 0 && reduction == NONE;
@@ -255,13 +258,13 @@ let gHalf = false;
       const L2 = log1pIf(wantBce, e2), L3 = log1pIf(wantBce, e3);
       const b0 = sigmaIf(wantSigma, e0), b1 = sigmaIf(wantSigma, e1);
       const b2 = sigmaIf(wantSigma, e2), b3 = sigmaIf(wantSigma, e3);
-      const l0 = finish(what, mode, x0, v128.load(py + o), e0, L0, b0, P1, w1,
+      const l0 = finish(what, mode, true, x0, v128.load(py + o), e0, L0, b0, one, one,
           wantGrad && dyEach ? v128.load(dy + o) : vdy, kp, ku, va, vb, vg, vhi, vlo, gOut + o, 4);
-      const l1 = finish(what, mode, x1, v128.load(py + o, 16), e1, L1, b1, P1, w1,
+      const l1 = finish(what, mode, true, x1, v128.load(py + o, 16), e1, L1, b1, one, one,
           wantGrad && dyEach ? v128.load(dy + o, 16) : vdy, kp, ku, va, vb, vg, vhi, vlo, gOut + o + 16, 4);
-      const l2 = finish(what, mode, x2, v128.load(py + o, 32), e2, L2, b2, P1, w1,
+      const l2 = finish(what, mode, true, x2, v128.load(py + o, 32), e2, L2, b2, one, one,
           wantGrad && dyEach ? v128.load(dy + o, 32) : vdy, kp, ku, va, vb, vg, vhi, vlo, gOut + o + 32, 4);
-      const l3 = finish(what, mode, x3, v128.load(py + o, 48), e3, L3, b3, P1, w1,
+      const l3 = finish(what, mode, true, x3, v128.load(py + o, 48), e3, L3, b3, one, one,
           wantGrad && dyEach ? v128.load(dy + o, 48) : vdy, kp, ku, va, vb, vg, vhi, vlo, gOut + o + 48, 4);
       if ((what & LOSS) != 0) {
         if (storeLoss) {
@@ -278,13 +281,13 @@ let gHalf = false;
   }
   for (; i < M; i += 4) {
     const o = <usize>i << 2;
-    let P = P1, w = w1;
+    let P = one, w = one;
     if (perColumn) {
       P = columnVector(pP, col, C);
       w = columnVector(pw, col, C);
-      col = wrap(col + 4, C);
+      if (C > 1) col = wrap(col + 4, C);
     }
-    const l = fourEntries(what, mode, v128.load(px + o), v128.load(py + o), P, w,
+    const l = fourEntries(what, mode, !perColumn, v128.load(px + o), v128.load(py + o), P, w,
         wantGrad && dyEach ? v128.load(dy + o) : vdy, kp, ku, va, vb, vg, vhi, vlo, gOut + o, 4);
     if ((what & LOSS) != 0) {
       if (storeLoss) v128.store(lossOut + o, l);
@@ -313,7 +316,7 @@ function tail(what: i32, mode: i32, lossOut: usize, dy: usize, gOut: usize): f64
   const o = <usize>i << 2;
   const ghi = gammaHigh(gamma);
   const ups = (what & LOSS) == 0 && reduction == NONE ? loadSome(dy + o, n) : f32x4.splat(upstream(what, dy));
-  let l = fourEntries(what, mode, loadSome(xBase + o, n), loadSome(yBase + o, n), columnVector(posBase, col, C),
+  let l = fourEntries(what, mode, false, loadSome(xBase + o, n), loadSome(yBase + o, n), columnVector(posBase, col, C),
       columnVector(wBase, col, C), ups, f32x4.splat(<f32>(1.0 - eps)), f32x4.splat(<f32>(eps * 0.5)),
       f32x4.splat(<f32>alpha), f32x4.splat(<f32>(1.0 - alpha)), f32x4.splat(<f32>gamma), f32x4.splat(ghi),
       f32x4.splat(<f32>(gamma - <f64>ghi)), gOut + o, n);
@@ -328,7 +331,7 @@ function tail(what: i32, mode: i32, lossOut: usize, dy: usize, gOut: usize): f64
 }
 
 // One function per specialisation (Binaryen would inline every once-called one into its dispatcher:
-// this keeps one loop per V8 compilation). Wide (four vectors per iteration): the constant-weight
+// this keeps one loop per V8 compilation). Wide (four vectors per iteration): the unweighted
 // PLAIN and FOCAL_HALVES sweeps, the common calls (focal loss-and-grad: 20.4 → 15.1 ns per vector);
 // the rest run one vector at a time, which keeps the module smaller.
 function forwardPlain(l: usize): f64 { return sweep(LOSS, PLAIN, false, true, l, 0, 0); }
@@ -357,13 +360,13 @@ function factorMode(): i32 {
   return twice == Math.floor(twice) && gamma <= 64 ? FOCAL_HALVES : FOCAL_ANY;
 }
 
-/** Sets the focal options the modulated sweeps read, and says whether the weights vary by column. */
+/** Sets the focal options the modulated sweeps read, and says whether the weights are read (by column). */
 function setUp(): bool {
   aOn = alpha >= 0;
   gOn = gamma != 0;
   gWhole = <i32>gamma;
   gHalf = gamma != <f64>gWhole;
-  return weighted() && columns > 1;
+  return weighted();
 }
 
 /** FusedSigmoidCrossEntropy's sweep: the losses ('none') or their float64 sum. */
