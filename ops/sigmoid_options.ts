@@ -28,9 +28,12 @@ export interface SigmoidCrossEntropyOptions {
 const KNOWN = ['reduction', 'labelSmoothing', 'posWeight', 'classWeights', 'focalGamma', 'focalAlpha',
   'validateLabels'];
 
+/** How a bad option value is shown: a string quoted with its type, so '2' is not mistaken for 2. */
+const show = (v: unknown) => (typeof v === 'string' ? `the string '${v}'` : String(v));
+
 function finite(op: string, name: string, v: unknown, what: string, ok: (x: number) => boolean): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new Error(`${op}: options.${name} must be ${what}; got ${String(v)}.`);
+    throw new Error(`${op}: options.${name} must be ${what}; got ${show(v)}.`);
   }
   return v;
 }
@@ -47,10 +50,10 @@ export function toSigmoidAttrs(op: string, options: SigmoidCrossEntropyOptions):
   }
   const {reduction = 'mean', labelSmoothing = 0, focalGamma = 0} = options;
   if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean') {
-    throw new Error(`${op}: options.reduction must be 'none', 'sum' or 'mean'; got ${String(reduction)}.`);
+    throw new Error(`${op}: options.reduction must be 'none', 'sum' or 'mean'; got ${show(reduction)}.`);
   }
   if (options.validateLabels !== undefined && typeof options.validateLabels !== 'boolean') {
-    throw new Error(`${op}: options.validateLabels must be a boolean; got ${String(options.validateLabels)}.`);
+    throw new Error(`${op}: options.validateLabels must be a boolean; got ${show(options.validateLabels)}.`);
   }
   return {
     reduction,
@@ -82,10 +85,15 @@ export function columnWeights(op: string, name: 'posWeight' | 'classWeights', w:
     }
     return w;
   }
-  if (!Array.isArray(w) || w.length !== C || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    const what = name === 'posWeight' ? `a finite number or ${C} finite numbers` : `${C} finite numbers`;
+  const what = name === 'posWeight' ? `a finite number or ${C} finite numbers` : `${C} finite numbers`;
+  if (!Array.isArray(w) || w.length !== C) {
     throw new Error(`${op}: options.${name} must be ${what} (one per column of the last axis); got ` +
-        `${Array.isArray(w) ? `an array of length ${w.length}` : String(w)}.`);
+        `${Array.isArray(w) ? `an array of length ${w.length}` : show(w)}.`);
+  }
+  const bad = w.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new Error(`${op}: options.${name} must be ${what} (one per column of the last axis); entry ${bad} ` +
+        `is ${show(w[bad])}.`);
   }
   return tf.tensor1d(w, 'float32');
 }
