@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad, SoftmaxCrossEntropyOptions} from '../index';
+import {sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, SigmoidCrossEntropyOptions, softmaxCrossEntropy,
+  softmaxCrossEntropyWithGrad, SoftmaxCrossEntropyOptions} from '../index';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
@@ -32,4 +33,21 @@ test('reduced losses are tf.Scalar, reduction none is tf.Tensor, as typed', () =
   expect(notScalar.shape).toEqual([3]);
   expect(notScalar2.shape).toEqual([3]);
   tf.dispose([z, y, byDefault, mean, sum, perRow, notScalar, notScalar2, unknown, loss as tf.Scalar, vg.value, vg.grad]);
+});
+
+test('the sigmoid ops follow the same rule: reduced losses are tf.Scalar, reduction none is tf.Tensor', () => {
+  const z = tf.variable(tf.zeros([3, 4]));
+  const y = tf.ones([3, 4]);
+  const byDefault: tf.Scalar = sigmoidCrossEntropy(z, y);
+  const sum: tf.Scalar = sigmoidCrossEntropyWithGrad(z, y, {reduction: 'sum', focalGamma: 2}).loss;
+  const perEntry: tf.Tensor = sigmoidCrossEntropy(z, y, {reduction: 'none'});
+  // @ts-expect-error: one loss per entry is not a scalar
+  const notScalar: tf.Scalar = sigmoidCrossEntropyWithGrad(z, y, {reduction: 'none'}).loss;
+  const options: SigmoidCrossEntropyOptions = {reduction: 'mean'};
+  const unknown: tf.Tensor = sigmoidCrossEntropy(z, y, options);
+  const loss = tf.train.sgd(0.1).minimize(() => sigmoidCrossEntropy(z, y, {posWeight: 2}), true);
+  for (const s of [byDefault, sum, unknown, loss as tf.Scalar]) expect(s.rank).toBe(0);
+  expect(perEntry.shape).toEqual([3, 4]);
+  expect(notScalar.shape).toEqual([3, 4]);
+  tf.dispose([z, y, byDefault, sum, perEntry, notScalar, unknown, loss as tf.Scalar]);
 });
