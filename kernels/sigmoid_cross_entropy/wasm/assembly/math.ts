@@ -14,24 +14,28 @@
  *                fitted on |r| ≤ ln2/2 + 0.002 (Chebyshev fit, 2.0e-9), times 2^(k+64) (always a normal
  *                float: k ≥ −150) and then 2^−64, so a subnormal result is rounded once, correctly.
  *                x < −104 (e^x < 2^−150: rounds to 0) is clamped to −104, which gives 0; −∞ gives 0.
- *                NaN: unspecified (the kernels find NaN entries themselves).
+ *                NaN: unspecified (the kernels find NaN entries themselves). Measured: within
+ *                2.04·2^-24 relative (2.5 asserted), subnormal results within half a step more.
  *   log1pf4(e)   log(1 + e) for e in [0, 1]: 2·atanh(s), s = e / (2 + e) in [0, 1/3], as u·g(u²/4)
  *                with u = 2s = 2e / (2 + e) (not e/(2 + e) doubled: halving a subnormal e rounds),
  *                g(t) = atanh(√t)/√t by a degree-4 polynomial fitted on t in [0, 1/9] (4.2e-9), its
  *                coefficients divided by 4^i to take u² directly. No 1 + e is rounded before the log,
  *                so tiny e keep their precision (log1p(e) = e·(1 − e/2 + …)), subnormal ones too.
+ *                Measured: within 4.52·2^-24 relative over [0, 1] (5 asserted).
  *   powUnitf4(q) q^γ for q in [0, 1], γ > 0: log2 q = k + log2 m (k exact, m in [√½, √2), log m =
  *                2·atanh((m − 1)/(m + 1)), degree 3 in t ≤ 0.0295, 7e-10), and γ·log2 q formed as
  *                γ_hi·k (exact: γ_hi has 12 significant bits, |k| ≤ 150) + (γ_lo·k + γ·log2 m), so the
  *                large part of the exponent carries no rounding; 2^(hi + lo) = 2^n·2^((hi − n) + lo),
  *                n = round(hi + lo), by the shared exp2f4 and an exponent shift (with the same 2^64
- *                detour for subnormal results). 0^γ = 0; results below 2^−150 are 0.
+ *                detour for subnormal results). 0^γ = 0; results below 2^−150 are 0. Measured: within
+ *                (3 + 1.3γ)·2^-24 relative for γ from 0.01 to 13 (18.8 at γ = 13, 8.3 at 5, 4.4 at 2).
+ *                The kernels use it for γ that are not multiples of 1/2 (q^γ is products and a √ else).
  *
  * Float64 (scalar builds):
  *   log1p64(e)   log64(u) − ((u − 1) − e)/u with u = 1 + e rounded: the second term restores what the
- *                rounding of u lost (u = 1 gives e itself).
+ *                rounding of u lost (u = 1 gives e itself). Measured: within 2.55 float64 ulp.
  *
- * Errors as measured over dense sweeps are in test/wasm_math.test.ts.
+ * The dense sweeps behind these figures, and their asserted bounds: test/wasm_math.test.ts.
  */
 import {exp2f4, log64} from '../../../../backends/wasm/assembly/math';
 
