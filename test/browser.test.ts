@@ -26,6 +26,7 @@ import type {LayersCurves} from './browser/layers_checks';
 import type {WebGLChecks} from './browser/webgl_checks';
 import {INVALID_CASE, INVALID_ROWS, LARGE_N_CASES} from './browser/webgpu_cases';
 import type {WebGPUChecks} from './browser/webgpu_checks';
+import type {SigmoidWebGPUChecks, SigmoidWebGPUPage} from './browser/sigmoid_webgpu_checks';
 import type {Counts} from './browser/webgpu_counters';
 import {Server, serve} from './browser/server';
 import {CASES, materialize} from './cases';
@@ -598,5 +599,82 @@ describe('sigmoid parity', () => {
         expectSigmoidAgreement(first.label, a, run.label, resultsOf(run), sigmoidTolerance(run), sigmoidCaseReference(c));
       }
     });
+  });
+});
+
+/**
+ * The sigmoid WebGPU kernels' own checks (browser/sigmoid_webgpu_checks.ts, bundled as a page of its
+ * own): dispatches per step, no compile at a new batch size, the kernels on the tape, no leaks,
+ * γ = 0's bits, empty inputs, 10^6 entries and more (past 65535 workgroups), and results against the
+ * checks' own float64 formula. Error bounds are in units of each value's terms (the checks' Errors):
+ * measured at most 1.3e-6 on SwiftShader (γ = 5: q^γ multiplies q's own rounding by γ), 5e-7 without
+ * a focal term.
+ */
+describeFor('webgpu')('sigmoid webgpu', () => {
+  let sigmoidGpu: SigmoidWebGPUChecks | Error | undefined;
+
+  beforeAll(async () => {
+    const own = await serve((await bundlePage('test/browser/sigmoid_webgpu_checks.ts')).code);
+    try {
+      sigmoidGpu = await inPage('sigmoid webgpu checks', own.plain, (page) => page.evaluate(() =>
+        (window as unknown as {fusedCE: SigmoidWebGPUPage}).fusedCE.sigmoidWebgpuChecks()));
+      const c = sigmoidGpu;
+      console.log(`sigmoid webgpu checks: value-and-grad / loss-and-grad dispatches ${c.steps.map((s) =>
+        `[${s.shape}] ${s.variant}: ${s.valueAndGrad.dispatches}/${s.lossAndGrad.dispatches}`).join('; ')}; ` +
+          `largest errors in terms: ${c.agreement.map((a) => `${a.name} ${a.lossErr.toExponential(1)}/` +
+          `${a.gradErr.toExponential(1)}`).join('; ')}; seconds ${JSON.stringify(c.seconds)}`);
+    } catch (e) {
+      sigmoidGpu = e instanceof Error ? e : new Error(String(e));
+    } finally {
+      await own.close();
+    }
+  }, RUN_LIMIT_MS + 60_000);
+
+  /** The checks' results; throws why they failed, or why `part` did. */
+  const got = (part: string): SigmoidWebGPUChecks => {
+    const c = sigmoidGpu;
+    if (c === undefined) throw new Error('the sigmoid webgpu checks did not run');
+    if (c instanceof Error) throw new Error(`the sigmoid webgpu checks failed in Chromium: ${c.stack ?? c.message}`);
+    if (c.errors[part] !== undefined) throw new Error(`the sigmoid webgpu check '${part}' threw in Chromium: ${c.errors[part]}`);
+    return c;
+  };
+
+  test('value-and-grad 2 dispatches, loss-and-grad 1, every option; no tfjs program, nothing compiled on a second call', () => {
+    const {steps} = got('steps');
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.flatMap((s) => {
+      const [vg, lg] = [s.valueAndGrad, s.lossAndGrad];
+      const ok = vg.dispatches <= 2 && lg.dispatches <= 1 && vg.tfjsPrograms + lg.tfjsPrograms === 0 &&
+        vg.pipelines + lg.pipelines === 0;
+      return ok ? [] : [`[${s.shape}] ${s.variant}: ${JSON.stringify({vg, lg})}`];
+    })).toEqual([]);
+  });
+  test('tf.profile: value-and-grad records the forward and backward kernels, loss-and-grad one', () => {
+    expect(got('profiled').profiled).toEqual({valueAndGrad: ['FusedSigmoidCrossEntropy', 'FusedSigmoidCrossEntropyGrad'],
+      lossAndGrad: ['SigmoidCrossEntropyWithLogits']});
+  });
+  test('a new batch size compiles no new pipeline (sizes are uniforms)', () => {
+    expect(got('newBatch').newBatch.pipelines).toBe(0);
+  });
+  test('no tensors, data ids or GPU buffers leak over 200 training steps', () => {
+    const {leak} = got('leak');
+    expect(leak.before.length).toBe(4);
+    expect(leak.after).toEqual(leak.before);
+  });
+  test('γ = 0 gives the bits of no focal term', () => {
+    expect(got('gammaZero').gammaZeroIdentical).toBe(true);
+  });
+  test('an empty input dispatches nothing: losses exactly 0, an empty gradient', () => {
+    expect(got('empty').empty).toEqual({dispatches: 0, loss: [0, 0], gradSize: 0});
+  });
+  test('losses and gradients match the float64 formula (10^6 entries and more too); NaN, ±∞ and zero coefficients exactly', () => {
+    const c = got('steps');
+    // every agreement part ran (each is its own part)
+    expect(Object.keys(c.errors).filter((k) => k.startsWith('agreement') || k === 'past one grid row')).toEqual([]);
+    expect(c.agreement.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...c.agreement.map((a) => a.entries))).toBeGreaterThan(1e7);
+    expect(c.agreement.flatMap((a) => [...a.mismatches.map((m) => `${a.name}: ${m}`),
+      ...(a.lossErr > 2e-6 ? [`${a.name}: loss error ${a.lossErr} (${a.worst[0]})`] : []),
+      ...(a.gradErr > 2e-6 ? [`${a.name}: gradient error ${a.gradErr} (${a.worst[1]})`] : [])])).toEqual([]);
   });
 });
