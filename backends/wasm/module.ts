@@ -47,6 +47,7 @@ export interface KernelModule {
   log1pf4Many(x: number, out: number, n: number): void;
   powUnitf4Many(x: number, out: number, n: number, gamma: number): void;
   log1p64Many(x: number, out: number, n: number): void;
+  expNeg64Many(x: number, out: number, n: number): void;
 }
 
 export type Variant = 'scalar' | 'simd' | 'simd-shared';

@@ -4,7 +4,8 @@
  * The float32-lane functions exist in the SIMD builds only (the scalar build's hooks for them do
  * nothing).
  */
-import {expNegf4, gammaHigh, log1p64, log1pf4, powUnitf4} from '../../../kernels/sigmoid_cross_entropy/wasm/assembly/math';
+import {expNeg64, expNegf4, gammaHigh, log1p64, log1pf4, powUnitf4}
+  from '../../../kernels/sigmoid_cross_entropy/wasm/assembly/math';
 import {exp2f4, expf4, exp64, log64} from './math';
 
 export function expf4Many(x: usize, out: usize, n: i32): void {
@@ -53,4 +54,7 @@ export function powUnitf4Many(x: usize, out: usize, n: i32, gamma: f64): void {
 }
 export function log1p64Many(x: usize, out: usize, n: i32): void {
   for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), log1p64(load<f64>(x + (<usize>j << 3))));
+}
+export function expNeg64Many(x: usize, out: usize, n: i32): void {
+  for (let j = 0; j < n; j++) store<f64>(out + (<usize>j << 3), expNeg64(load<f64>(x + (<usize>j << 3))));
 }

@@ -40,8 +40,8 @@ const C4: f64 = 0.009618129107628477;
 const C5: f64 = 0.0013333558146428441;
 const C6: f64 = 0.00015403530393381606;
 const C7: f64 = 0.000015252733804059838;
-const LN2_HI: f64 = 0.6931471803691238;     // ln 2 with the low 32 bits of its mantissa zeroed
-const LN2_LO: f64 = 1.9082149292705877e-10; // ln 2 − LN2_HI
+export const LN2_HI: f64 = 0.6931471803691238;     // ln 2 with the low 32 bits of its mantissa zeroed
+export const LN2_LO: f64 = 1.9082149292705877e-10; // ln 2 − LN2_HI
 
 /** 2^y on four float32 lanes (see the header); the kernels call it with y = (s − max)·log2 e directly. */
 // @ts-ignore: decorator

@@ -1,15 +1,15 @@
 /**
  * Entry math of the scalar build (browsers without wasm SIMD), one entry at a time, numbered as in
  * every backend:  1. entry terms (σ, softplus)  2. loss  3. gradient.
- * Same sweeps as entries_simd.ts. Every term is float64 (exp64, log1p64, q^γ = exp64(γ·log64 q)), as
- * in the cpu kernels: scalar float64 costs what scalar float32 does, so this build is as exact as cpu,
- * and each output is rounded to float32 once (measured over dense sweeps: within 1.0·2^-24 of the
- * float64 reference, loss and gradient, every option). The same forms as the SIMD build all the same:
- * σ(−|x|) = e/(1 + e), never 1 − σ; y' and 1 − y' formed apart.
+ * Same sweeps as entries_simd.ts. Every term is float64 (expNeg64, log1p64, q^γ = expNeg64(γ·log64 q):
+ * math.ts), as in the cpu kernels: scalar float64 costs what scalar float32 does, so this build is
+ * as exact as cpu, and each output is rounded to float32 once (measured over dense sweeps: within
+ * 1.0·2^-24 of the float64 reference, loss and gradient, every option). The same forms as the SIMD
+ * build all the same: σ(−|x|) = e/(1 + e), never 1 − σ; y' and 1 − y' formed apart.
  */
-import {exp64, log64} from '../../../../backends/wasm/assembly/math';
+import {log64} from '../../../../backends/wasm/assembly/math';
 import {NONE} from '../../../../backends/wasm/assembly/reduction';
-import {log1p64} from './math';
+import {expNeg64, log1p64} from './math';
 import {alpha, classWeighted, columns, entries, entryScale, eps, gamma, posBase, posWeighted, reduction, wBase, xBase,
   yBase} from './problem';
 
@@ -31,10 +31,14 @@ let entryGradient: f64 = 0;
   }
   const gOn = gamma != 0;
   // 1. entry terms (σ, softplus)
-  const e = exp64(-abs(x));          // e^−|x| in [0, 1]; e^−∞ = 0
-  const big = 1.0 / (1.0 + e);       // σ(|x|)
-  const small = e * big;             // σ(−|x|)
-  const sgPos = x >= 0 ? big : small, sgNeg = x >= 0 ? small : big;
+  const e = expNeg64(-abs(x));       // e^−|x| in [0, 1]; 0 at x = ±∞
+  let sgPos: f64 = 0, sgNeg: f64 = 0;  // σ(x), σ(−x)
+  if (wantGrad || gOn) {
+    const big = 1.0 / (1.0 + e);     // σ(|x|)
+    const small = e * big;           // σ(−|x|), not 1 − σ(|x|)
+    sgPos = x >= 0 ? big : small;
+    sgNeg = x >= 0 ? small : big;
+  }
   const yp = (1.0 - eps) * y + 0.5 * eps, yn = (1.0 - eps) * (1.0 - y) + 0.5 * eps;
   const a = P * yp;
   let bce: f64 = 0;
@@ -49,7 +53,7 @@ let entryGradient: f64 = 0;
   if (alpha >= 0) F *= alpha * yp + (1.0 - alpha) * yn;
   if (gOn) {
     q = yp * sgNeg + yn * sgPos;     // q_t = 1 − p_t, from σ(±x)
-    F *= exp64(gamma * log64(q));    // q = 0: exp64(−∞) = 0
+    F *= q == 0 ? 0 : expNeg64(gamma * log64(q));
   }
 
   // 2. loss
@@ -67,8 +71,9 @@ let entryGradient: f64 = 0;
   return loss;
 }
 
-/** Sweeps the M entries; see entries_simd.ts's sweep (what: 1 loss, 2 gradient, 3 both). */
-function sweep(what: i32, lossOut: usize, dy: usize, gOut: usize): f64 {
+/** Sweeps the M entries; see entries_simd.ts's sweep (what, a compile-time constant: 1 loss, 2 gradient, 3 both). */
+// @ts-ignore: decorator
+@inline function sweep(what: i32, lossOut: usize, dy: usize, gOut: usize): f64 {
   const M = entries, C = columns;
   const wantLoss = (what & 1) != 0, wantGrad = (what & 2) != 0;
   const dyEach = !wantLoss && reduction == NONE;
