@@ -49,6 +49,17 @@ export function onSwiftShader(backend: WebGPUBackend): boolean {
   return info?.architecture === 'swiftshader' || info?.vendor === 'swiftshader';
 }
 
+/**
+ * How the backend stores a tensor's values: 'int32' for int32 and bool, 'float32' otherwise. Not
+ * always the tensor's own dtype: tfjs's webgpu Cast from int32 or bool to float32 keeps the data as it
+ * is and only relabels it (tf.cast(labels, 'float32') still holds integers), so a program that reads
+ * a float32 input must read such a one as integers.
+ */
+export function storedAs(backend: WebGPUBackend, t: TensorInfo): 'float32' | 'int32' {
+  const dtype = backend.tensorMap.get(t.dataId)?.dtype ?? t.dtype;
+  return dtype === 'int32' || dtype === 'bool' ? 'int32' : 'float32';
+}
+
 interface Compiled {pipeline: GPUComputePipeline}
 const pipelines = new WeakMap<GPUDevice, Map<string, Compiled>>();
 

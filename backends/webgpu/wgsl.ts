@@ -12,7 +12,7 @@ import type {Access, Bound, Uniform} from './program.js';
 import {tfjsUniformWords, WORKGROUP_SIZE} from './program.js';
 
 /** A bound tensor as the shader sees it. */
-export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>' | 'vec4<f32>'}
+export interface Binding {name: string; access: Access; type: 'f32' | 'i32' | 'atomic<u32>' | 'vec4<f32>' | 'vec4<i32>'}
 
 /** The tensors for `bindings`, by binding name, in binding order (what program.ts dispatch() binds). */
 export function bind(bindings: Binding[], tensors: Record<string, Bound['tensor'] | undefined>): Bound[] {

@@ -17,9 +17,9 @@ import '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {ready, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, SigmoidCrossEntropyOptions} from '../../index';
 import '../../backends/webgpu/register';
-import {empty, grid, onSwiftShader, WORKGROUP_SIZE} from '../../backends/webgpu/program';
+import {empty, grid, WORKGROUP_SIZE} from '../../backends/webgpu/program';
 import type {SigmoidCrossEntropyAttrs} from '../../kernels/sigmoid_cross_entropy/contract';
-import {describe} from '../../kernels/sigmoid_cross_entropy/webgpu/problem';
+import {describe, deviceOf} from '../../kernels/sigmoid_cross_entropy/webgpu/problem';
 import {runEntries} from '../../kernels/sigmoid_cross_entropy/webgpu/run';
 import {rng} from '../rng';
 import {counting, Counts} from './webgpu_counters';
@@ -264,15 +264,21 @@ class Errors {
 }
 
 /**
- * Forward, the tape's backward (tf.grad with dy ≠ 1) and loss-and-grad on one problem, against the
- * formula over every entry. `special` puts ±∞, NaN, ±1e4 and exact 0.5 labels into the data.
+ * Which data a problem has: 'special' puts ±∞, NaN, ±1e4 and exact 0.5 labels into it; 'int32' and
+ * 'bool' give 0/1 labels of that dtype, which the op casts (tfjs's webgpu Cast only relabels them: the
+ * kernels read integers).
  */
-async function agreement(name: string, shape: number[], o: SigmoidCrossEntropyOptions, special = false):
+type Data = 'plain' | 'special' | 'int32' | 'bool';
+
+/** Forward, the tape's backward (tf.grad with dy ≠ 1) and loss-and-grad on one problem, against the
+ * formula over every entry. */
+async function agreement(name: string, shape: number[], o: SigmoidCrossEntropyOptions, data: Data):
     Promise<SigmoidAgreement> {
   const M = shape.reduce((a, b) => a * b, 1);
   const C = shape.length === 0 ? 1 : shape[shape.length - 1];
   const {x, y} = problem(shape, 40 + M % 97);
-  if (special) {
+  if (data === 'int32' || data === 'bool') y.forEach((v, e) => { y[e] = v < 0.5 ? 0 : 1; });
+  if (data === 'special') {
     const odd = [Infinity, -Infinity, NaN, 1e4, -1e4, 40, -40, 0, 90, -90, 17, -17];
     for (let e = 0; e < M; e += 3) x[e] = odd[(e / 3) % odd.length];
     for (let e = 1; e < M; e += 11) y[e] = e % 2 ? 0.5 : NaN;
@@ -283,7 +289,7 @@ async function agreement(name: string, shape: number[], o: SigmoidCrossEntropyOp
   const reduced = reduction !== 'none';
   const dyValue = 1.5;
   const z = tf.tensor(x, shape);
-  const labels = tf.tensor(y, shape);
+  const labels = data === 'int32' || data === 'bool' ? tf.tensor(Int32Array.from(y), shape, data) : tf.tensor(y, shape);
   const dy = reduced ? tf.scalar(dyValue) : tf.fill(shape, dyValue);
   const forward = sigmoidCrossEntropy(z, labels, o);
   const back = tf.grad((t: tf.Tensor) => sigmoidCrossEntropy(t, labels, o))(z, dy);
@@ -331,7 +337,7 @@ async function pastOneGridRow(): Promise<SigmoidAgreement> {
   const labels = tf.randomUniform([M, 1], 0, 1, 'float32', 51);
   const ones = tf.ones([1]);
   const dy = tf.scalar(2.5);
-  const p = describe({logits, labels, posWeight: ones, classWeights: ones}, attrs, 'backward', onSwiftShader(backend));
+  const p = describe({logits, labels, posWeight: ones, classWeights: ones}, attrs, 'backward', deviceOf(backend));
   const narrow = {...p, perThread: 1, groups: Math.ceil(p.elements / WORKGROUP_SIZE)};
   const grad = empty(backend, [M, 1]);
   runEntries(backend, narrow, 'backward', {grad, dy});
@@ -351,21 +357,25 @@ async function pastOneGridRow(): Promise<SigmoidAgreement> {
 }
 
 /** The agreement problems: every option, the three column layouts, 10^6 entries and more. */
-function agreements(): Array<[string, number[], SigmoidCrossEntropyOptions, boolean]> {
+function agreements(): Array<[string, number[], SigmoidCrossEntropyOptions, Data]> {
   const cols = (C: number, f: (c: number) => number) => Array.from({length: C}, (_, c) => f(c));
   return [
     ['[6, 8] every option, special values', [6, 8], {reduction: 'none', labelSmoothing: 0.1, posWeight: cols(8, (c) => 0.5 + c / 4),
-      classWeights: cols(8, (c) => (c === 2 ? 0 : 1 + c / 8)), focalGamma: 2, focalAlpha: 0.25}, true],
-    ['[9, 5] special values, mean', [9, 5], {}, true],
-    ['[7, 3] special values, sum, γ 0.5', [7, 3], {reduction: 'sum', focalGamma: 0.5}, true],
-    ['[] one entry', [], {posWeight: 3}, false],
-    ['[2, 3, 4, 5] rank 4, α 0.75', [2, 3, 4, 5], {focalAlpha: 0.75, reduction: 'none'}, false],
-    ['[1048576, 1] mean', [1048576, 1], {}, false],
+      classWeights: cols(8, (c) => (c === 2 ? 0 : 1 + c / 8)), focalGamma: 2, focalAlpha: 0.25}, 'special'],
+    ['[9, 5] special values, mean', [9, 5], {}, 'special'],
+    ['[7, 3] special values, sum, γ 0.5', [7, 3], {reduction: 'sum', focalGamma: 0.5}, 'special'],
+    ['[] one entry', [], {posWeight: 3}, 'plain'],
+    ['[2, 3, 4, 5] rank 4, α 0.75', [2, 3, 4, 5], {focalAlpha: 0.75, reduction: 'none'}, 'plain'],
+    ['[1048576, 1] mean', [1048576, 1], {}, 'plain'],
     ['[1000, 1001] weighted, smoothing, focal γ 2 α 0.25, sum', [1000, 1001], {reduction: 'sum', labelSmoothing: 0.1,
       posWeight: cols(1001, (c) => 1 + (c % 5) / 2), classWeights: cols(1001, (c) => 0.25 + (c % 4) / 4),
-      focalGamma: 2, focalAlpha: 0.25}, false],
-    ['[999999] mean, γ 5, posWeight 2', [999999], {focalGamma: 5, posWeight: 2}, false],
-    ['[65536, 80] none, γ 1.5', [65536, 80], {reduction: 'none', focalGamma: 1.5}, false],
+      focalGamma: 2, focalAlpha: 0.25}, 'plain'],
+    ['[999999] mean, γ 5, posWeight 2', [999999], {focalGamma: 5, posWeight: 2}, 'plain'],
+    ['[65536, 80] none, γ 1.5', [65536, 80], {reduction: 'none', focalGamma: 1.5}, 'plain'],
+    ['[4, 5] int32 labels, mean', [4, 5], {}, 'int32'],
+    ['[40, 3] bool labels, none, posWeight per column', [40, 3], {reduction: 'none', posWeight: [1, 2, 3]}, 'bool'],
+    ['[512, 8] int32 labels, classWeights, γ 2, sum', [512, 8], {reduction: 'sum', classWeights: cols(8, (c) => 1 + c),
+      focalGamma: 2}, 'int32'],
   ];
 }
 
@@ -397,8 +407,8 @@ export async function sigmoidWebgpuChecks(): Promise<SigmoidWebGPUChecks> {
   await part('leak', async () => { c.leak = await leak(); });
   await part('gammaZero', async () => { c.gammaZeroIdentical = await gammaZero(); });
   await part('empty', async () => { c.empty = await emptyInput(); });
-  for (const [name, shape, o, special] of agreements()) {
-    await part(`agreement: ${name}`, async () => { c.agreement.push(await agreement(name, shape, o, special)); });
+  for (const [name, shape, o, data] of agreements()) {
+    await part(`agreement: ${name}`, async () => { c.agreement.push(await agreement(name, shape, o, data)); });
   }
   await part('past one grid row', async () => { c.agreement.push(await pastOneGridRow()); });
   return c;

@@ -3,16 +3,16 @@
  * dispatch that recomputes each entry's σ (nothing is saved by the forward).
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {empty, onSwiftShader, WebGPUBackend} from '../../../backends/webgpu/program.js';
+import {empty, WebGPUBackend} from '../../../backends/webgpu/program.js';
 import {FusedSigmoidCrossEntropyGrad, FusedSigmoidCrossEntropyGradInputs, SigmoidCrossEntropyAttrs} from '../contract.js';
-import {describe} from './problem.js';
+import {describe, deviceOf} from './problem.js';
 import {runEntries} from './run.js';
 
 export function fusedSigmoidCrossEntropyGrad(args: {
   inputs: FusedSigmoidCrossEntropyGradInputs, backend: WebGPUBackend, attrs: SigmoidCrossEntropyAttrs,
 }): TensorInfo {
   const {inputs, backend, attrs} = args;
-  const p = describe(inputs, attrs, 'backward', onSwiftShader(backend));
+  const p = describe(inputs, attrs, 'backward', deviceOf(backend));
   const grad = empty(backend, inputs.logits.shape);
   if (p.M === 0) return grad;  // the empty gradient
   runEntries(backend, p, 'backward', {grad, dy: inputs.dy});

@@ -11,14 +11,21 @@
  * The scratch buffer holds the counter at 0 and workgroup g's partial at 1 + g.
  */
 import {GROUP_INDEX, LAST_FLAG, NON_FINITE, returnUnlessLast, sumPartials, tree} from '../../../backends/webgpu/wgsl.js';
-import {declarations, entryBindings, entryFunction, MATH, Mode, Variant} from './wgsl.js';
+import {declarations, entryBindings, entryFunction, InputName, MATH, Mode, Variant} from './wgsl.js';
+
+/** `name`[at] as floats (an input held as integers is converted: intInputs). */
+function read(v: Variant, name: InputName, at: string, four: boolean): string {
+  const load = `${name}[${at}]`;
+  return v.intInputs.includes(name) ? `${four ? 'vec4<f32>' : 'f32'}(${load})` : load;
+}
 
 /** A weight of the element's entries, as the element's type, from the thread's column `col`. */
-function weightRead(v: Variant, name: string, bound: boolean): string {
+function weightRead(v: Variant, name: InputName, bound: boolean): string {
   if (!bound) return v.vec4 ? 'vec4<f32>(1.0)' : '1.0';
-  if (v.columns === 'one') return v.vec4 ? `vec4<f32>(${name}[0])` : `${name}[0]`;
-  if (v.columns === 'vec4') return `${name}[col / 4u]`;  // col is a multiple of 4 (C is)
-  return v.vec4 ? `vec4<f32>(${name}[cols.x], ${name}[cols.y], ${name}[cols.z], ${name}[cols.w])` : `${name}[col]`;
+  if (v.columns === 'one') return v.vec4 ? `vec4<f32>(${read(v, name, '0', false)})` : read(v, name, '0', false);
+  if (v.columns === 'vec4') return read(v, name, 'col / 4u', true);  // col is a multiple of 4 (C is)
+  return v.vec4 ? `vec4<f32>(${['x', 'y', 'z', 'w'].map((c) => read(v, name, `cols.${c}`, false)).join(', ')})`
+    : read(v, name, 'col', false);
 }
 
 /** Loads of the element's inputs: x, y, P, w (vec4s or floats). */
@@ -29,8 +36,8 @@ function loads(v: Variant): string {
     cols = select(cols, cols - u.numCols, cols >= vec4<u32>(u.numCols));
     cols = select(cols, cols - u.numCols, cols >= vec4<u32>(u.numCols));
     cols = select(cols, cols - u.numCols, cols >= vec4<u32>(u.numCols));` : '';
-  return `let x = logits[i];
-    let y = labels[i];
+  return `let x = ${read(v, 'logits', 'i', v.vec4)};
+    let y = ${read(v, 'labels', 'i', v.vec4)};
     ${cols}
     let P = ${weightRead(v, 'posWeight', v.posWeighted)};
     let w = ${weightRead(v, 'classWeights', v.classWeighted)};`;

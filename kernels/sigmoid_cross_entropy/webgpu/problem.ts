@@ -8,7 +8,7 @@
  * threads read neighbouring elements on every step.
  */
 import {TensorInfo, util} from '@tensorflow/tfjs-core';
-import {grid, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
+import {grid, onSwiftShader, storedAs, WebGPUBackend, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
 import {columns, entryScale, SigmoidCrossEntropyAttrs, SigmoidCrossEntropyInputs} from '../contract.js';
 import {Columns, Mode, UNIFORMS, Variant, WHOLE_GAMMA_MAX} from './wgsl.js';
 
@@ -44,6 +44,18 @@ export interface Problem {
   inputs: SigmoidCrossEntropyInputs;
 }
 
+/** What the layout and the variant take from the backend (deviceOf). */
+export interface Device {
+  /** program.ts onSwiftShader */
+  swiftShader: boolean;
+  /** program.ts storedAs */
+  storedAs(t: TensorInfo): 'float32' | 'int32';
+}
+
+/** The Device view of a backend. */
+export const deviceOf = (backend: WebGPUBackend): Device =>
+  ({swiftShader: onSwiftShader(backend), storedAs: (t) => storedAs(backend, t)});
+
 /** How a weight's column is found: one weight, four consecutive columns a vec4, or one per lane. */
 function columnsKind(C: number, vec4: boolean): Columns {
   if (C === 1) return 'one';
@@ -63,7 +75,7 @@ export function layoutFor(elements: number, reduces: boolean, swiftShader: boole
 
 /** The problem of one call of the kernel of `mode`. */
 export function describe(inputs: SigmoidCrossEntropyInputs, attrs: SigmoidCrossEntropyAttrs, mode: Mode,
-    swiftShader: boolean): Problem {
+    device: Device): Problem {
   const M = util.sizeFromShape(inputs.logits.shape);
   const C = columns(inputs.logits.shape);
   const vec4 = M % 4 === 0;
@@ -73,8 +85,10 @@ export function describe(inputs: SigmoidCrossEntropyInputs, attrs: SigmoidCrossE
     wholeGamma: Number.isInteger(attrs.focalGamma) && attrs.focalGamma <= WHOLE_GAMMA_MAX ? attrs.focalGamma : 0,
     alpha: attrs.focalAlpha >= 0,
     posWeighted: attrs.posWeighted, classWeighted: attrs.classWeighted, columns: columnsKind(C, vec4),
+    intInputs: (['logits', 'labels', 'posWeight', 'classWeights'] as const)
+        .filter((n) => device.storedAs(inputs[n]) === 'int32'),
   };
-  return {M, C, elements, ...layoutFor(elements, mode !== 'backward' && attrs.reduction !== 'none', swiftShader),
+  return {M, C, elements, ...layoutFor(elements, mode !== 'backward' && attrs.reduction !== 'none', device.swiftShader),
     variant, attrs, inputs};
 }
 

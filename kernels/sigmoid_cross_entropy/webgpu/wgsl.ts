@@ -52,7 +52,11 @@ export interface Variant {
   posWeighted: boolean;   // posWeight bound and read (else all ones)
   classWeighted: boolean; // classWeights bound and read (else all ones)
   columns: Columns;       // how the weights are read (only when one of them is bound)
+  /** inputs whose values the backend holds as integers (program.ts storedAs), read as such */
+  intInputs: InputName[];
 }
+
+export type InputName = 'logits' | 'labels' | 'posWeight' | 'classWeights';
 
 export type Mode = 'forward' | 'backward' | 'lossAndGrad';
 
@@ -67,12 +71,15 @@ export const WHOLE_GAMMA_MAX = 16;
 export const variantKey = (v: Variant) => [v.reduction, v.vec4 ? 'vec4' : 'f32',
   v.focal ? (v.wholeGamma > 0 ? `gamma${v.wholeGamma}` : 'focal') : 'nofocal',
   v.alpha ? 'alpha' : 'noalpha', v.posWeighted ? 'pw' : 'nopw', v.classWeighted ? 'cw' : 'nocw',
-  ...(weighted(v) ? [v.columns] : [])].join('-');
+  ...(weighted(v) ? [v.columns] : []), ...v.intInputs.map((n) => `int${n}`)].join('-');
 
 export const entriesKey = (v: Variant, mode: Mode) => `fusedSigmoidCE-${mode}-${variantKey(v)}`;
 
-/** The per-entry element type as bound. */
-const perEntry = (v: Variant) => (v.vec4 ? 'vec4<f32>' : 'f32') as Binding['type'];
+/** The element type an input is bound as: floats or integers (intInputs), one or four a read. */
+export function inputType(v: Variant, name: InputName, four: boolean): Binding['type'] {
+  const int = v.intInputs.includes(name);
+  return (four ? (int ? 'vec4<i32>' : 'vec4<f32>') : (int ? 'i32' : 'f32'));
+}
 
 /**
  * Bindings. forward: loss (per entry for 'none', else one value), the inputs, and for a reduced loss
@@ -81,14 +88,13 @@ const perEntry = (v: Variant) => (v.vec4 ? 'vec4<f32>' : 'f32') as Binding['type
  * per shader stage of tfjs's device.
  */
 export function entryBindings(v: Variant, mode: Mode): Binding[] {
-  const T = perEntry(v);
-  const W = v.columns === 'vec4' ? 'vec4<f32>' as const : 'f32' as const;
+  const T = v.vec4 ? 'vec4<f32>' as const : 'f32' as const;
   const reduced = v.reduction !== 'none' && mode !== 'backward';
+  const input = (name: InputName, four: boolean): Binding => ({name, access: 'read', type: inputType(v, name, four)});
   const inputs: Binding[] = [
-    {name: 'logits', access: 'read', type: T},
-    {name: 'labels', access: 'read', type: T},
-    ...(v.posWeighted ? [{name: 'posWeight', access: 'read' as const, type: W}] : []),
-    ...(v.classWeighted ? [{name: 'classWeights', access: 'read' as const, type: W}] : []),
+    input('logits', v.vec4), input('labels', v.vec4),
+    ...(v.posWeighted ? [input('posWeight', v.columns === 'vec4')] : []),
+    ...(v.classWeighted ? [input('classWeights', v.columns === 'vec4')] : []),
   ];
   const partials: Binding[] = reduced ? [{name: 'partials', access: 'read_write', type: 'atomic<u32>'}] : [];
   const loss: Binding = {name: 'loss', access: 'read_write', type: v.reduction === 'none' ? T : 'f32'};
