@@ -17,17 +17,31 @@ export function flat(t: TensorInfo): TensorInfo {
 }
 
 /**
+ * `t` in an unpacked texture (one value per texel): itself, or, for a tensor a packed tfjs program
+ * made (a matMul's output, say: tfjs packs by default), a copy unpacked by tfjs's unpack program at
+ * t's own shape. One program: handed to tfjs's runner flat and packed, it would reshape the packed
+ * texture before unpacking it, two. The caller disposes the copy (it is not `t`).
+ */
+export function unpacked(backend: WebGLBackend, t: TensorInfo): TensorInfo {
+  return backend.texData.get(t.dataId)?.isPacked ? backend.unpackTensor(t) : t;
+}
+
+/**
  * Runs one program with a float32 output of `outputShape`. Inputs and output are unpacked (one value
- * per texel), as every input made by our own programs is, so tfjs inserts no pack/unpack programs.
- * `enableShapeUniforms`: sizes of inputs and output are uniforms, so the cached compiled program is
- * reused across batch sizes (tfjs's flag for this defaults to off).
+ * per texel), as every input made by our own programs is, so tfjs inserts no pack/unpack programs
+ * for them (a packed input is unpacked first: unpacked()). `enableShapeUniforms`: sizes of inputs and
+ * output are uniforms, so the cached compiled program is reused across batch sizes (tfjs's flag for
+ * this defaults to off).
  */
 export function run(backend: WebGLBackend, variableNames: string[], inputs: TensorInfo[], outputShape: number[],
     userCode: string, uniforms: Uniform[], values: number[]): TensorInfo {
   const program: GPGPUProgram = {
     variableNames, outputShape, userCode, enableShapeUniforms: true, customUniforms: uniforms,
   };
-  return backend.runWebGLProgram(program, inputs.map(flat), 'float32', values.map((v) => [v]));
+  const own = inputs.map((t) => unpacked(backend, t));
+  const out = backend.runWebGLProgram(program, own.map(flat), 'float32', values.map((v) => [v]));
+  own.forEach((t, i) => { if (t !== inputs[i]) backend.disposeIntermediateTensorInfo(t); });
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
  * program); only the structure of the computation is in the source: the label kind, whether
  * smoothing or z-loss terms exist, the reduction, and whether textures are half floats.
  */
+import {directReads, NEXT_TEXEL, NON_FINITE, QUOTIENT, stored} from '../../../backends/webgl/glsl.js';
 import type {Uniform} from '../../../backends/webgl/program.js';
 
 /** Uniforms every program declares; tfjs writes the `uniform` declarations from this list. */
@@ -41,54 +42,19 @@ export const commonInputs = (v: Variant) => ['logits', 'labels', ...(v.weighted 
 /** Values per tile written by the partials program: its log-sum-exp, or m, S, B and A when `spread`. */
 export const partialValues = (v: Variant) => (v.spread ? 4 : 1);
 
-/**
- * GLSL that reads an [N, K] input (logits, probability labels) straight from its texture, where
- * value f sits at texel (f mod W, f div W). tfjs's get<Name>(index) samplers turn every index into
- * coordinates with an integer division, which a CPU rasterizer such as SwiftShader runs lane by lane
- * (it made the reads 3× slower); walking a row needs one division at its start. The names used
- * (`<name>` the sampler, `<name>TexShape` and `offset<name>` uniforms) are the ones tfjs declares for
- * every input of a program with enableShapeUniforms; the host uploads these inputs as textures first
- * (programs' own outputs are textures already), so none arrives as a uniform array.
- */
-function directReads(name: string): string {
-  return `
-    ivec2 ${name}Texel(int index) {
-      int f = index + offset${name};
-      if (${name}TexShape[0] == 1) return ivec2(f, 0);  // a one-row texture: most per-row inputs
-      int r = quotient(f, ${name}TexShape[1]);
-      return ivec2(f - r * ${name}TexShape[1], r);
-    }
-    float ${name}At(ivec2 p) { return texelFetch(${name}, p, 0).r; }
-  `;
-}
-
 export function header(v: Variant): string {
-  return `
-    // a / b for 0 ≤ a < 2^31, 0 < b, a / b < 2^23: a float division and one correction step.
-    // SwiftShader runs integer division lane by lane; it was half of the gradient program's time.
-    int quotient(int a, int b) {
-      int q = int(float(a) / float(b));
-      int r = a - q * b;
-      return r < 0 ? q - 1 : r >= b ? q + 1 : q;
-    }
+  return `${QUOTIENT}
     ${directReads('logits')}
     ${v.ids ? '' : directReads('labels')}
-    // the next texel in flat order
-    ivec2 nextTexel(ivec2 p, int width) {
-      p.x += 1;
-      if (p.x == width) { p.x = 0; p.y += 1; }
-      return p;
-    }
+    ${NEXT_TEXEL}
     // NaN and +∞ logits poison their row (docs/semantics.md: non-finite input); tested on the bits, because
     // GLSL compilers may fold x != x and comparisons with NaN away.
     bool poisons(float z) {
       uint b = floatBitsToUint(z);
       return (b & 0x7fffffffu) > 0x7f800000u || b == 0x7f800000u;
     }
-    bool isNaN(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
-    float negInf() { return -uintBitsToFloat(0x7f800000u); }
-    // a value as the next program will read it back from a texture
-    float stored(float x) { ${v.half ? 'return unpackHalf2x16(packHalf2x16(vec2(x, 0.0))).x;' : 'return x;'} }
+    ${NON_FINITE}
+    ${stored(v.half)}
     float weight(int c) { return ${v.weighted ? 'getWeights(c)' : '1.0'}; }
     float spreadMass() { return smoothing / float(numClasses); }
     // a_c without the class-id target term: (ε/K)·w_c for class ids, w_c·((1 − ε)·P_c + ε/K) for
