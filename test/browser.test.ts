@@ -24,6 +24,8 @@ import type {Facts, PageApi, TableRun} from './browser/page';
 import {EmptyChecks, emptyProblems} from './browser/empty_checks';
 import type {LayersCurves} from './browser/layers_checks';
 import type {WebGLChecks} from './browser/webgl_checks';
+import type {SigmoidWebGLChecks} from './browser/sigmoid_webgl_checks';
+import type {SigmoidWebGLPage} from './browser/sigmoid_webgl_page';
 import {INVALID_CASE, INVALID_ROWS, LARGE_N_CASES} from './browser/webgpu_cases';
 import type {WebGPUChecks} from './browser/webgpu_checks';
 import type {SigmoidWebGPUChecks, SigmoidWebGPUPage} from './browser/sigmoid_webgpu_checks';
@@ -598,6 +600,111 @@ describe('sigmoid parity', () => {
       for (const run of rest.filter((r) => !r.f16)) {  // float16 is checked against the reference only
         expectSigmoidAgreement(first.label, a, run.label, resultsOf(run), sigmoidTolerance(run), sigmoidCaseReference(c));
       }
+    });
+  });
+});
+
+/**
+ * The sigmoid WebGL kernels' own checks (browser/sigmoid_webgl_checks.ts, in a page of their own:
+ * browser/sigmoid_webgl_page.ts), with float32 textures and with float16 ones: program runs per step,
+ * no compile at a new batch size, no leaks, γ = 0's bits, empty inputs, and results against the
+ * checks' own float64 formula. Bounds are in units of each value's terms (the checks' compare()):
+ * float32 measured at most 6.0e-7 on SwiftShader (a few roundings of ~10 float32 operations); float16
+ * textures round every input and output to 11 bits (2^-11 = 4.9e-4; the inputs' rounding is the
+ * reference's too, the outputs' is not), and a reduced loss also each block's partial sum.
+ */
+describeFor('webgl')('sigmoid webgl', () => {
+  const MODES = [{label: 'float32 textures', query: '', half: false}, {label: 'float16 textures', query: '?f16', half: true}];
+  const bound = (half: boolean) => (half ? {loss: 1e-3, grad: 5e-4} : {loss: 1.5e-6, grad: 1.5e-6});
+  const sigmoidChecks = new Map<string, SigmoidWebGLChecks | Error>();
+
+  beforeAll(async () => {
+    const own = await serve((await bundlePage('test/browser/sigmoid_webgl_page.ts')).code);
+    try {
+      for (const mode of MODES) {
+        try {
+          const c = await inPage(`sigmoid webgl checks, ${mode.label}`, own.plain + mode.query, (page) =>
+            page.evaluate(() => (window as unknown as {fusedCE: SigmoidWebGLPage}).fusedCE.sigmoidWebglChecks()));
+          const steps = c.steps.map((s) => `[${s.shape}] ${s.options}: ${s.forward}/${s.valueAndGrad}/${s.lossAndGrad}`);
+          console.log(`sigmoid webgl checks, ${mode.label}: our programs forward/value-and-grad/loss-and-grad ` +
+              `${steps.join('; ')}; [${c.largeMean.shape}] mean loss relative error ${c.largeMean.lossRel.toExponential(2)}; ` +
+              `largest errors in terms: loss ${Math.max(...c.agreement.map((a) => a.lossErr)).toExponential(2)}, ` +
+              `gradient ${Math.max(...c.agreement.map((a) => a.gradErr)).toExponential(2)}`);
+          sigmoidChecks.set(mode.label, c);
+        } catch (e) {
+          sigmoidChecks.set(mode.label, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    } finally {
+      await own.close();
+    }
+  }, 2 * RUN_LIMIT_MS + 60_000);
+
+  describe.each(MODES)('$label', (mode) => {
+    /** The checks' results; throws why they failed, or why `part` did. */
+    const got = (part: string): SigmoidWebGLChecks => {
+      const c = sigmoidChecks.get(mode.label);
+      if (c === undefined) throw new Error(`the sigmoid webgl checks (${mode.label}) did not run`);
+      if (c instanceof Error) throw new Error(`the sigmoid webgl checks (${mode.label}) failed in Chromium: ${c.stack ?? c.message}`);
+      if (c.errors[part] !== undefined) throw new Error(`the sigmoid webgl check '${part}' threw in Chromium: ${c.errors[part]}`);
+      return c;
+    };
+    test('the page runs with the textures this mode is about', () => {
+      expect(got('steps').renderFloat32).toBe(!mode.half);
+    });
+    // WebGL 2 can sum M entries only in two draws (kernels/sigmoid_cross_entropy/webgl/sum_program.ts):
+    // past one block a reduced forward is 2 programs, value-and-grad 3, and loss-and-grad 3 (its
+    // partial sums in a program of their own: loss_and_grad.ts says why)
+    test('programs per step: \'none\' and one-block sums 1 per kernel, longer sums 2 (loss-and-grad 3); tfjs adds only the tape\'s dy', () => {
+      const bad = got('steps').steps.flatMap((s) => {
+        const sum = s.blocks > 1 ? 1 : 0;
+        const want = {forward: 1 + sum, valueAndGrad: 2 + sum, lossAndGrad: 1 + 2 * sum,
+          // tfjs's: a fill for 'none' (ones of the loss's shape), with float16 textures the upload of
+          // the scalar 1 that float32 ones pass as a uniform; none in loss-and-grad
+          valueAndGradAll: 2 + sum + (s.options.startsWith('none') || mode.half ? 1 : 0), lossAndGradAll: 1 + 2 * sum};
+        const have = {forward: s.forward, valueAndGrad: s.valueAndGrad, lossAndGrad: s.lossAndGrad,
+          valueAndGradAll: s.valueAndGradAll, lossAndGradAll: s.lossAndGradAll};
+        return JSON.stringify(have) === JSON.stringify(want) ? [] :
+          [`[${s.shape}] ${s.options} (${s.blocks} blocks): ${JSON.stringify(have)}, expected ${JSON.stringify(want)}`];
+      });
+      expect(bad).toEqual([]);
+    });
+    test('tf.profile: value-and-grad records the forward and backward kernels', () => {
+      expect(got('profile').profiledKernels).toEqual(['FusedSigmoidCrossEntropy', 'FusedSigmoidCrossEntropyGrad']);
+    });
+    test('a new batch size compiles no new program (sizes are uniforms)', () => {
+      expect(got('newBatch').newBatch.filter((b) => b.compiled !== 0)).toEqual([]);
+    });
+    test('losses and gradients match the float64 formula; NaN, ±∞ and zero coefficients exactly', () => {
+      const {agreement} = got('agreement');
+      expect(agreement.length).toBeGreaterThan(20);
+      const b = bound(mode.half);
+      expect(agreement.flatMap((a) => [...a.mismatches.map((m) => `${a.name}: ${m}`),
+        ...(a.lossErr > b.loss ? [`${a.name}: loss error ${a.lossErr} (${a.worst[0]})`] : []),
+        ...(a.gradErr > b.grad ? [`${a.name}: gradient error ${a.gradErr} (${a.worst[1]})`] : [])])).toEqual([]);
+    });
+    test('a mean over many entries: compensated float32 sums keep the loss to a few float32 roundings', () => {
+      const {largeMean} = got('largeMean');
+      expect(largeMean.lossRel).toBeLessThan(mode.half ? 1e-3 : 3e-7);
+      expect(largeMean.gradErr).toBeLessThan(bound(mode.half).grad);
+    });
+    test('one loss of 1e4 and 2047 of 1e-4 sum to within float32 rounding (compensated; float16 output)', () => {
+      expect(got('compensated').compensated.rel).toBeLessThan(mode.half ? 1e-3 : 1e-7);
+    });
+    test('γ = 0 gives the bits of no focal term', () => {
+      expect(got('gammaZero').gammaZeroIdentical).toBe(true);
+    });
+    test('packed inputs (a matMul\'s logits, cast labels) are unpacked once each and give the same bits', () => {
+      // [64, 100], 'mean': 3 programs of ours, and 1 unpack per input for all three
+      expect(got('packedInputs').packedInputs).toEqual({packed: [true, true], programs: 5, ours: 3, sameBits: [true, true]});
+    });
+    test('an empty input runs no program: losses exactly 0, an empty gradient', () => {
+      expect(got('empty').empty).toEqual({programs: 0, loss: [0, 0], gradSize: 0});
+    });
+    test('no textures, data ids or tensors leak over 200 training steps', () => {
+      const {leak} = got('leak');
+      expect(leak.before.length).toBe(4);
+      expect(leak.after).toEqual(leak.before);
     });
   });
 });
