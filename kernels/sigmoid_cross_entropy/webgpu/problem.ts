@@ -22,13 +22,21 @@ export const MIN_PER_THREAD = 16;
 /**
  * The most workgroups a program with a reduced loss is given; past that, each thread takes more
  * elements (a loop with a stride of the workgroup). Its workgroups meet at barriers (the tree, the
- * count), and SwiftShader runs a workgroup that does as coroutines, at about 1.5 ms a workgroup:
- * loss-and-grad at [65536, 80] took 200 ms with 64 workgroups, 150 with 32, 125–130 with 16 down to 4
- * (copy: 85), and 1065 ms with 1280 (four elements a thread). A GPU pays nothing of the kind and needs
- * many workgroups to keep its cores busy: there the cap is a few workgroups per core of a large GPU,
- * not measured (no GPU here).
+ * count), and SwiftShader, which runs a workgroup that does as coroutines, pays about a millisecond
+ * for each such workgroup while it runs them on a thread per core. So there the cap is two workgroups
+ * per core: on this 2-core machine loss-and-grad at [1048576, 1] took 50–72 ms with 32 workgroups,
+ * 34–48 with 16, 21–38 with 8, 24–30 with 4 and 25–30 with 2 (copy: 13–22), and at [65536, 80] 94–111
+ * ms with 4 where 16 took 143–175 (copy: 70–96); with 1280 (four elements a thread) it had taken
+ * 1065 ms. A GPU pays nothing of the kind and needs many workgroups to keep its cores busy: there the
+ * cap is a few workgroups per core of a large GPU, not measured (no GPU here).
  */
-export const MAX_REDUCING_GROUPS = {swiftShader: 16, gpu: 1024};
+export const MAX_REDUCING_GROUPS = {
+  swiftShaderPerCore: 2,
+  gpu: 1024,
+};
+
+/** CPU cores, as the page sees them (2 where unknown). */
+const cores = () => (globalThis as {navigator?: {hardwareConcurrency?: number}}).navigator?.hardwareConcurrency ?? 2;
 
 export interface Problem {
   /** Entries, and columns of the last axis (posWeight and classWeights have C each). */
@@ -67,7 +75,7 @@ function columnsKind(C: number, vec4: boolean): Columns {
  * program that reduces the loss no more than MAX_REDUCING_GROUPS workgroups (on SwiftShader or not).
  */
 export function layoutFor(elements: number, reduces: boolean, swiftShader: boolean): {perThread: number, groups: number} {
-  const cap = swiftShader ? MAX_REDUCING_GROUPS.swiftShader : MAX_REDUCING_GROUPS.gpu;
+  const cap = swiftShader ? MAX_REDUCING_GROUPS.swiftShaderPerCore * cores() : MAX_REDUCING_GROUPS.gpu;
   let perThread = MIN_PER_THREAD;
   if (reduces) perThread = Math.max(perThread, Math.ceil(elements / (WORKGROUP_SIZE * cap)));
   return {perThread, groups: Math.max(1, Math.ceil(elements / (WORKGROUP_SIZE * perThread)))};
