@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {losses} from '../index';
 import {randn, rng} from './rng';
+import {expectSameOutcome} from './side_by_side';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
@@ -56,7 +57,6 @@ test('the default reduction is SUM_BY_NONZERO_WEIGHTS, as in tfjs', () => {
  * Bad and unusual input, side by side with tfjs: where tf.losses.softmaxCrossEntropy throws, the drop-in
  * throws the same message; where it returns, the drop-in returns the same value (NaN included).
  */
-type Args = Parameters<typeof tf.losses.softmaxCrossEntropy>;
 const l2 = () => tf.tensor2d([[0, 0, 1], [1, 0, 0]]);
 const z2 = () => tf.tensor2d([[1, 2, 3], [0, 1, 0]]);
 const SIDE_BY_SIDE: Array<[string, () => unknown[]]> = [
@@ -89,27 +89,8 @@ const SIDE_BY_SIDE: Array<[string, () => unknown[]]> = [
   ['an empty batch, NONE', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), undefined, 0, tf.Reduction.NONE]],
 ];
 
-function outcome(f: (...a: Args) => tf.Tensor, args: unknown[]): {error: string} | {shape: number[], values: number[]} {
-  try {
-    const y = f(...(args as Args));
-    return {shape: y.shape, values: Array.from(y.dataSync())};
-  } catch (e) {
-    return {error: (e as Error).message};
-  }
-}
-
 test.each(SIDE_BY_SIDE)('%s: the same error or result as tf.losses.softmaxCrossEntropy', (_, args) => {
-  const theirs = outcome(tf.losses.softmaxCrossEntropy, args());
-  const ours = outcome(losses.softmaxCrossEntropy, args());
-  if ('error' in theirs) {
-    expect(ours).toEqual(theirs);
-  } else {
-    expect(ours).toHaveProperty('values');
-    const o = ours as {shape: number[], values: number[]};
-    expect(o.shape).toEqual(theirs.shape);
-    theirs.values.forEach((v, i) => (Number.isNaN(v) ? expect(o.values[i]).toBeNaN()
-        : expect(Math.abs(o.values[i] - v)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(v)))));
-  }
+  expectSameOutcome(tf.losses.softmaxCrossEntropy, losses.softmaxCrossEntropy, args);
 });
 
 // The one place the drop-in does not follow tfjs: an empty batch's mean is 0 on every backend, with a

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {losses, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad} from '../index';
 import {BACKENDS, WASM} from './backends';
 import {randn, rng} from './rng';
+import {expectSameOutcome} from './side_by_side';
 import {materializeSigmoid, SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
 import {gammaZeroTable} from './sigmoid_parity';
 import {sigmoidReference, SigmoidRefOptions} from './sigmoid_reference';
@@ -257,7 +258,6 @@ describe.each(BACKENDS)('$name', (b) => {
      * Bad and unusual input, side by side with tfjs: where tf.losses.sigmoidCrossEntropy throws, the
      * drop-in throws the same message; where it returns, the drop-in returns the same value (NaN too).
      */
-    type Args = Parameters<typeof tf.losses.sigmoidCrossEntropy>;
     const l2 = () => tf.tensor2d([[0, 0, 1], [1, 0.5, 0]]);
     const z2 = () => tf.tensor2d([[1, 2, -3], [0.5, 1, -2]]);
     const SIDE_BY_SIDE: Array<[string, () => unknown[]]> = [
@@ -294,27 +294,8 @@ describe.each(BACKENDS)('$name', (b) => {
       ['an empty input, NONE', () => [tf.zeros([0, 3]), tf.zeros([0, 3]), undefined, 0, tf.Reduction.NONE]],
     ];
 
-    function outcome(f: (...a: Args) => tf.Tensor, args: unknown[]): {error: string} | {shape: number[], values: number[]} {
-      try {
-        const out = f(...(args as Args));
-        return {shape: out.shape, values: Array.from(out.dataSync())};
-      } catch (e) {
-        return {error: (e as Error).message};
-      }
-    }
-
     test.each(SIDE_BY_SIDE)('%s: the same error or result as tf.losses.sigmoidCrossEntropy', (_, args) => {
-      const theirs = outcome(tf.losses.sigmoidCrossEntropy, args());
-      const ours = outcome(losses.sigmoidCrossEntropy, args());
-      if ('error' in theirs) {
-        expect(ours).toEqual(theirs);
-      } else {
-        expect(ours).toHaveProperty('values');
-        const o = ours as {shape: number[], values: number[]};
-        expect(o.shape).toEqual(theirs.shape);
-        theirs.values.forEach((v, i) => (Number.isNaN(v) ? expect(o.values[i]).toBeNaN()
-            : expect(Math.abs(o.values[i] - v)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(v)))));
-      }
+      expectSameOutcome(tf.losses.sigmoidCrossEntropy, losses.sigmoidCrossEntropy, args);
     });
 
     // where the drop-in follows the semantics, not tfjs (docs/semantics.md): ±∞ logits give the limits
