@@ -5,33 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad, ready} from '../index';
-import {loadedVariant, WasmBackend} from '../backends/wasm/module';
+import {loadedVariant} from '../backends/wasm/module';
 import {WASM} from './backends';
+import {Backend, trackHeap} from './wasm_heap';
 
-interface Heap {_malloc(n: number): number; _free(p: number): void}
-type Backend = WasmBackend & {wasm: Heap} & tf.KernelBackend;
-
-/** Counts the wasm heap's live allocations and bytes by wrapping tfjs's own malloc and free. */
-function trackHeap(backend: Backend) {
-  const live = new Map<number, number>();
-  const calls: number[] = [];
-  const {_malloc: malloc, _free: free} = backend.wasm;
-  backend.wasm._malloc = (n: number) => {
-    const p = malloc(n);
-    live.set(p, n);
-    calls.push(n);
-    return p;
-  };
-  backend.wasm._free = (p: number) => {
-    live.delete(p);
-    free(p);
-  };
-  return {
-    bytes: () => [...live.values()].reduce((a, b) => a + b, 0),
-    calls,
-    restore: () => { backend.wasm._malloc = malloc; backend.wasm._free = free; },
-  };
-}
 
 let backend: Backend;
 beforeAll(async () => {

@@ -18,8 +18,9 @@ import {SigmoidCrossEntropyWithLogits, FusedSigmoidCrossEntropy, FusedSigmoidCro
   from '../kernels/sigmoid_cross_entropy/contract';
 import {SCALAR} from '../backends/wasm/binaries/scalar';
 import {SIMD} from '../backends/wasm/binaries/simd';
-import type {KernelModule, WasmBackend} from '../backends/wasm/module';
+import type {KernelModule} from '../backends/wasm/module';
 import {WASM} from './backends';
+import {Backend, trackHeap} from './wasm_heap';
 import {sigmoidReference, SigmoidRefOptions} from './sigmoid_reference';
 
 const ULP = 2 ** -24;
@@ -191,30 +192,6 @@ test('no entries: a reduced loss is exactly 0, and nothing is written for \'none
   }
 });
 
-interface Heap {_malloc(n: number): number; _free(p: number): void}
-type Backend = WasmBackend & {wasm: Heap} & tf.KernelBackend;
-
-/** Counts the wasm heap's live allocations by wrapping tfjs's own malloc and free. */
-function trackHeap(backend: Backend) {
-  const live = new Map<number, number>();
-  const calls: number[] = [];
-  const {_malloc: malloc, _free: free} = backend.wasm;
-  backend.wasm._malloc = (n: number) => {
-    const p = malloc(n);
-    live.set(p, n);
-    calls.push(n);
-    return p;
-  };
-  backend.wasm._free = (p: number) => {
-    live.delete(p);
-    free(p);
-  };
-  return {
-    bytes: () => [...live.values()].reduce((a, b) => a + b, 0),
-    calls,
-    restore: () => { backend.wasm._malloc = malloc; backend.wasm._free = free; },
-  };
-}
 
 describe('through tfjs\'s wasm backend', () => {
   let backend: Backend;
