@@ -19,29 +19,15 @@ import '../../backends/webgl/register';
 import '../../backends/webgpu/register';
 import {loadedVariant, WasmBackend} from '../../backends/wasm/module';
 import {CASES} from '../cases';
-import {Results, runCase, runCaseAsync} from '../parity_run';
+import {runCase, runCaseAsync} from '../parity_run';
 import {EmptyChecks, runEmptyChecks, useComposite} from './empty_checks';
 import {LayersCurves, layersCurves} from './layers_checks';
 import {runSigmoidTable, SigmoidTableRun} from './sigmoid_page';
+import {runTableCases, TableRun} from './table_run';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
 
-/**
- * Results as Float32Arrays, for the trip to Node only: Playwright sends a typed array as its bytes and a
- * number[] value by value (4–15 s per run for the table's ~1.5M numbers, against 0.3 s). The values are
- * float32 already, so nothing changes on the way (NaN, ±∞ and −0 included); Node turns them back into
- * parity_run.ts's plain arrays (browser.test.ts).
- */
-export type PackedResults = {[K in keyof Results]: Float32Array};
-
-/** What the page hands back for one backend: results by case name, or the error that case threw. */
-export interface TableRun {
-  backend: string;
-  results: Record<string, PackedResults>;
-  errors: Record<string, string>;
-  /** Milliseconds per case, to see where the time goes. */
-  ms: Record<string, number>;
-}
+export type {PackedResults, TableRun} from './table_run';
 
 export interface Facts {
   /** tf.getBackend() after the switch: tfjs falls back silently when a backend fails to initialize. */
@@ -104,21 +90,7 @@ async function adapterOrNull(): Promise<string> {
 
 async function runTable(backend: string): Promise<TableRun> {
   await use(backend);
-  const run: TableRun = {backend: tf.getBackend(), results: {}, errors: {}, ms: {}};
-  for (const c of CASES) {
-    const t0 = performance.now();
-    try {
-      // webgpu reads with data(): its dataSync copies through a canvas, which reads zeros (and can lose
-      // the device) in headless Chromium on SwiftShader
-      const r = backend === 'webgpu' ? await runCaseAsync(c) : runCase(c);
-      run.results[c.name] = {forward: new Float32Array(r.forward), vgLoss: new Float32Array(r.vgLoss),
-        vgGrad: new Float32Array(r.vgGrad), lgLoss: new Float32Array(r.lgLoss), lgGrad: new Float32Array(r.lgGrad)};
-    } catch (e) {
-      run.errors[c.name] = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-    }
-    run.ms[c.name] = Math.round(performance.now() - t0);
-  }
-  return run;
+  return runTableCases(CASES, runCase, runCaseAsync);
 }
 
 function unmaskedRenderer(gl: WebGLRenderingContext): string {
