@@ -20,16 +20,33 @@ export interface SoftmaxCrossEntropyOptions {
   zLoss?: number;
   /** Read the class ids back and throw on one out of range, on every backend. Default false. */
   validateLabels?: boolean;
+  /**
+   * γ ≥ 0: the focal loss of Lin et al., every term times (1 − p_c)^γ (the class weights act as its α).
+   * Default 0: plain cross-entropy, bit for bit.
+   */
+  focalGamma?: number;
+  /**
+   * Where label smoothing puts ε: 'all' (default; ε/K on every class, as tf.losses and Keras) or
+   * 'others' (fairseq's: the target keeps 1 − ε, each other class gets ε/(K − 1)). Class ids only.
+   */
+  labelSmoothingOver?: 'all' | 'others';
+  /** c > 0: Gemma 2's logit softcap, logits → c·tanh(logits / c) before the temperature. Default: no cap. */
+  softcap?: number;
 }
 
 const KNOWN = ['reduction', 'labelSmoothing', 'classWeights', 'ignoreIndex', 'temperature', 'zLoss',
-  'validateLabels'];
+  'validateLabels', 'focalGamma', 'labelSmoothingOver', 'softcap'];
 
 export const DEFAULT_IGNORE_INDEX = -100;
 
+/** A value as an error message shows it: strings quoted. */
+function show(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : String(v);
+}
+
 function finite(op: string, name: string, v: unknown, what: string, ok: (x: number) => boolean): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new Error(`${op}: options.${name} must be ${what}; got ${String(v)}.`);
+    throw new Error(`${op}: options.${name} must be ${what}; got ${show(v)}.`);
   }
   return v;
 }
@@ -46,11 +63,22 @@ export function toAttrs(op: string, options: SoftmaxCrossEntropyOptions, sparse:
   }
   const {reduction = 'mean', labelSmoothing = 0, temperature = 1, zLoss = 0} = options;
   if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean') {
-    throw new Error(`${op}: options.reduction must be 'none', 'sum' or 'mean'; got ${String(reduction)}.`);
+    throw new Error(`${op}: options.reduction must be 'none', 'sum' or 'mean'; got ${show(reduction)}.`);
   }
   if (options.ignoreIndex !== undefined && !sparse) {
     throw new Error(`${op}: options.ignoreIndex applies to class-id (int32) labels only; ` +
         `these labels are probabilities.`);
+  }
+  const {labelSmoothingOver = 'all'} = options;
+  if (labelSmoothingOver !== 'all' && labelSmoothingOver !== 'others') {
+    throw new Error(`${op}: options.labelSmoothingOver must be 'all' or 'others'; got ${show(labelSmoothingOver)}.`);
+  }
+  if (labelSmoothingOver === 'others' && !sparse) {
+    throw new Error(`${op}: options.labelSmoothingOver 'others' applies to class-id (int32) labels only; ` +
+        `these labels are probabilities (smooth them before passing them, or use 'all').`);
+  }
+  if (options.softcap !== undefined) {
+    finite(op, 'softcap', options.softcap, 'a finite number > 0 (omit it for no cap)', (x) => x > 0);
   }
   if (options.validateLabels !== undefined && typeof options.validateLabels !== 'boolean') {
     throw new Error(`${op}: options.validateLabels must be a boolean; got ${String(options.validateLabels)}.`);
@@ -63,6 +91,9 @@ export function toAttrs(op: string, options: SoftmaxCrossEntropyOptions, sparse:
     temperature: finite(op, 'temperature', temperature, 'a finite number > 0', (x) => x > 0),
     zLoss: finite(op, 'zLoss', zLoss, 'a finite number >= 0', (x) => x >= 0),
     classWeighted: options.classWeights !== undefined,
+    focalGamma: finite(op, 'focalGamma', options.focalGamma ?? 0, 'a finite number >= 0', (x) => x >= 0),
+    labelSmoothingOver,
+    softcap: options.softcap ?? 0,
   };
 }
 

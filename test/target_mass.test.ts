@@ -14,7 +14,7 @@ const K = 13;
 const N = 6;
 const W = Array.from({length: K}, (_, c) => [0.5, 2, 0, 1.25][c % 4]);  // a zero weight included
 const ATTRS: SoftmaxCrossEntropyAttrs = {reduction: 'mean', labelSmoothing: 0.2, ignoreIndex: -100, classWeighted: true, temperature: 1.7,
-  zLoss: 1e-2};
+  zLoss: 1e-2, focalGamma: 0, labelSmoothingOver: 'all', softcap: 0};
 
 /** The forward kernel's outputs for these labels; returns targetMass's shape and values. */
 function targetMass(logits: Float32Array, labels: tf.Tensor): {shape: number[], values: Float32Array} {
