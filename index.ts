@@ -1,5 +1,6 @@
 /**
- * tfjs-fused-cross-entropy: fused softmax and sigmoid cross-entropy kernels for TensorFlow.js.
+ * tfjs-fused-cross-entropy: fused softmax and sigmoid cross-entropy, KL divergence, distillation and
+ * entropy kernels for TensorFlow.js.
  *
  * Importing the package root registers the cpu kernels and the gradient; other backends' kernels are
  * registered by their subpath imports ('tfjs-fused-cross-entropy/wasm'), and `await ready()` finishes
@@ -23,9 +24,15 @@ export type {LabelsLike} from './ops/inputs.js';
 export {sigmoidCrossEntropy} from './ops/sigmoid_cross_entropy.js';
 export {sigmoidCrossEntropyWithGrad} from './ops/sigmoid_cross_entropy_with_grad.js';
 export type {SigmoidCrossEntropyOptions} from './ops/sigmoid_options.js';
+export {klDivergence, klDivergenceWithGrad} from './ops/kl_divergence.js';
+export {distillationLoss, distillationLossWithGrad} from './ops/distillation_loss.js';
+export {entropy, entropyWithGrad} from './ops/entropy.js';
+export type {DistillationOptions, EntropyOptions, KLDivergenceOptions} from './ops/divergence_options.js';
 export * as losses from './ops/losses.js';
 export * as layers from './ops/layers.js';
 export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
   from './kernels/softmax_cross_entropy/contract.js';
 export {FusedSigmoidCrossEntropy, FusedSigmoidCrossEntropyGrad, SigmoidCrossEntropyWithLogits}
   from './kernels/sigmoid_cross_entropy/contract.js';
+export {FusedSoftmaxDivergence, FusedSoftmaxDivergenceGrad, SoftmaxDivergenceWithLogits}
+  from './kernels/softmax_divergence/contract.js';

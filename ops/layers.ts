@@ -17,9 +17,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {LayersModel, ModelCompileArgs} from '@tensorflow/tfjs-layers';
 import {softmaxCrossEntropy} from './softmax_cross_entropy.js';
 import {SoftmaxCrossEntropyOptions, toAttrs} from './options.js';
+import {logitsOf, splitFromLogits} from './layers_common.js';
 
 export {binaryCrossentropy, binaryFocalCrossentropy} from './layers_binary.js';
 export type {BinaryLayersLossOptions} from './layers_binary.js';
+export {categoricalFocalCrossentropy, kullbackLeiblerDivergence} from './layers_family.js';
+export type {FocalLayersLossOptions, KLLayersLossOptions} from './layers_family.js';
 
 /** Options of the tfjs-layers losses: softmaxCrossEntropy's, and whether the model outputs logits. */
 export interface LayersLossOptions extends SoftmaxCrossEntropyOptions {
@@ -37,23 +40,10 @@ export type LayersLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 /** Marks the class-id losses, which compile() lets fit() give class ids. */
 const SPARSE = Symbol('tfjs-fused-cross-entropy sparse loss');
 
-/** tfjs-layers' epsilon: probabilities are clipped to [ε, 1 − ε] before their log. */
-const EPSILON = 1e-7;
-
 function split(op: string, options: LayersLossOptions, sparse: boolean) {
-  if (options == null || typeof options !== 'object') {
-    throw new Error(`${op}: options must be an object; got ${String(options)}.`);
-  }
-  const {fromLogits = true, ...rest} = options;
-  if (typeof fromLogits !== 'boolean') {
-    throw new Error(`${op}: options.fromLogits must be a boolean; got ${String(fromLogits)}.`);
-  }
+  const {fromLogits, rest} = splitFromLogits(op, options);
   toAttrs(op, rest, sparse);  // every other option checked now, naming it, not at the first training step
   return {fromLogits, rest};
-}
-
-function logitsOf(yPred: tf.Tensor, fromLogits: boolean): tf.Tensor {
-  return fromLogits ? yPred : tf.log(tf.clipByValue(yPred, EPSILON, 1 - EPSILON));
 }
 
 /**
