@@ -118,9 +118,12 @@ function floatTensor(op: string, name: string, x: unknown): tf.Tensor {
   return tf.tensor(x as tf.TensorLike, undefined, 'float32');
 }
 
-/** Checks and converts the logits (and targets, of the same shape) of a divergence op. */
-export function divergenceInputs(op: string, logitsIn: unknown, logitsName: string, targetsIn?: unknown,
-    targetsName = 'targets'): {logits: tf.Tensor, targets: tf.Tensor} {
+/**
+ * Checks and converts the logits and the targets (of the same shape) of a divergence op; entropy has
+ * no targets (`targetsName` null) and passes the logits as its targets.
+ */
+export function divergenceInputs(op: string, logitsIn: unknown, logitsName: string, targetsIn: unknown,
+    targetsName: string | null): {logits: tf.Tensor, targets: tf.Tensor} {
   const logits = floatTensor(op, logitsName, logitsIn);
   if (logits.rank < 1) {
     throw new Error(`${op}: ${logitsName} must have rank >= 1 with classes on the last axis; got a scalar.`);
@@ -128,7 +131,7 @@ export function divergenceInputs(op: string, logitsIn: unknown, logitsName: stri
   if (logits.shape[logits.rank - 1] === 0) {
     throw new Error(`${op}: ${logitsName} must have at least one class on the last axis; got shape ${shape(logits.shape)}.`);
   }
-  if (targetsIn === undefined) return {logits, targets: logits};
+  if (targetsName === null) return {logits, targets: logits};
   const targets = floatTensor(op, targetsName, targetsIn);
   if (!tf.util.arraysEqual(targets.shape, logits.shape)) {
     throw new Error(`${op}: ${targetsName} must have the shape of ${logitsName}, ${shape(logits.shape)}; got ` +

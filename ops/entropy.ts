@@ -21,7 +21,7 @@ export function entropy(logits: tf.Tensor | tf.TensorLike, options: EntropyOptio
   return tf.tidy(() => {
     const op = 'entropy';
     const attrs = entropyAttrs(op, options);
-    const x = divergenceInputs(op, logits, 'logits');
+    const x = divergenceInputs(op, logits, 'logits', undefined, null);
     return divergenceLoss(x.logits, x.targets, attrs);
   });
 }
@@ -36,7 +36,7 @@ export function entropyWithGrad(logits: tf.Tensor | tf.TensorLike, options: Entr
   return tf.tidy(() => {
     const op = 'entropyWithGrad';
     const attrs = entropyAttrs(op, options);
-    const x = divergenceInputs(op, logits, 'logits');
+    const x = divergenceInputs(op, logits, 'logits', undefined, null);
     return divergenceWithGrad(x.logits, x.targets, attrs);
   });
 }

@@ -29,7 +29,7 @@ export function klDivergence(logits: tf.Tensor | tf.TensorLike, targets: tf.Tens
   return tf.tidy(() => {
     const op = 'klDivergence';
     const attrs = klAttrs(op, options);
-    const x = divergenceInputs(op, logits, 'logits', targets);
+    const x = divergenceInputs(op, logits, 'logits', targets, 'targets');
     return divergenceLoss(x.logits, x.targets, attrs);
   });
 }
@@ -49,7 +49,7 @@ export function klDivergenceWithGrad(logits: tf.Tensor | tf.TensorLike, targets:
   return tf.tidy(() => {
     const op = 'klDivergenceWithGrad';
     const attrs = klAttrs(op, options);
-    const x = divergenceInputs(op, logits, 'logits', targets);
+    const x = divergenceInputs(op, logits, 'logits', targets, 'targets');
     return divergenceWithGrad(x.logits, x.targets, attrs);
   });
 }
