@@ -78,6 +78,12 @@ export function categoricalFocalCrossentropy(options: FocalLayersLossOptions = {
 export function kullbackLeiblerDivergence(options: KLLayersLossOptions = {}): LayersLoss {
   const op = 'layers.kullbackLeiblerDivergence';
   const {fromLogits, rest} = splitFromLogits(op, options);
+  for (const key of Object.keys(rest)) {
+    if (key !== 'reduction' && key !== 'temperature') {
+      throw new Error(`${op}: unknown option '${key}'; expected one of fromLogits, reduction, temperature ` +
+          `(the targets are probabilities).`);
+    }
+  }
   klAttrs(op, rest);  // checked now, naming the option
   return (yTrue, yPred) => tf.tidy(() => klDivergence(logitsOf(yPred, fromLogits), floatTargets(yTrue), rest));
 }
