@@ -1,8 +1,8 @@
 /**
- * Runs the benchmark (softmax_cross_entropy.ts and sigmoid_cross_entropy.ts, bundled with the webgl and
+ * Runs the benchmark (softmax_cross_entropy.ts, sigmoid_cross_entropy.ts and relatives.ts, bundled with the webgl and
  * webgpu kernels into a page) in headless Chromium on one backend and returns its rows and facts: the host side, in Node. Chromium as
  * the browser suite finds it (scripts/chromium.js installs Debian's where it can). One browser per
- * backend and family (softmax, sigmoid), so that one run's garbage (GPU textures, a grown wasm heap)
+ * backend and family (softmax, sigmoid, relatives), so that one run's garbage (GPU textures, a grown wasm heap)
  * does not weigh on the next.
  */
 import {chromium} from 'playwright-core';
@@ -15,7 +15,7 @@ const {ensureChromium, CHROMIUM_ARGS} = require('../scripts/chromium.js') as
     {ensureChromium(): string, CHROMIUM_ARGS: string[]};
 
 export interface Options {
-  /** which rows: softmax_cross_entropy.ts's or sigmoid_cross_entropy.ts's (on their default shapes if none given) */
+  /** which rows: softmax_cross_entropy.ts's, sigmoid_cross_entropy.ts's or relatives.ts' (on their default shapes if none given) */
   loss: Family;
   shapes?: Array<[number, number]>;
   runs?: number;
@@ -31,6 +31,7 @@ type Run = (o: {shapes?: Array<[number, number]>, runs?: number, backends: strin
 interface BenchWindow {
   runBenchmark: Run;
   runSigmoidBenchmark: Run;
+  runRelativesBenchmark: Run;
   backendDetails(): Promise<string>;
 }
 
@@ -47,9 +48,8 @@ export async function inChromium(opts: Options): Promise<{rows: Row[], facts: Ba
     await page.waitForFunction(() => 'runBenchmark' in window);
     const {shapes, runs, backend, label} = opts;
     const o = {shapes, runs, backends: [backend], label};
-    const rows = await (opts.loss === 'softmax' ?
-      page.evaluate((x) => (window as unknown as BenchWindow).runBenchmark(x), o) :
-      page.evaluate((x) => (window as unknown as BenchWindow).runSigmoidBenchmark(x), o));
+    const entry = ({softmax: 'runBenchmark', sigmoid: 'runSigmoidBenchmark', relatives: 'runRelativesBenchmark'} as const)[opts.loss];
+    const rows = await page.evaluate(([x, name]) => (window as unknown as BenchWindow)[name](x), [o, entry] as const);
     const details = await page.evaluate(() => (window as unknown as BenchWindow).backendDetails());
     const userAgent = await page.evaluate(() => navigator.userAgent);
     return {rows, facts: {backend: label, runtime: `Chromium ${browser.version()}`, details}, userAgent};

@@ -8,6 +8,7 @@ import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../dist/cjs/backends/webgpu/register.js';
 import {backendDetails} from './backend_facts';
+import {runRelativesBenchmark} from './relatives';
 import {runSigmoidBenchmark} from './sigmoid_cross_entropy';
 import {runBenchmark} from './softmax_cross_entropy';
 
@@ -18,5 +19,7 @@ Object.assign(window, {
   runBenchmark: (o: Parameters<typeof runBenchmark>[0]) => runBenchmark({...o, log: (line) => console.info(line)}),
   runSigmoidBenchmark: (o: Parameters<typeof runSigmoidBenchmark>[0]) =>
     runSigmoidBenchmark({...o, log: (line) => console.info(line)}),
+  runRelativesBenchmark: (o: Parameters<typeof runRelativesBenchmark>[0]) =>
+    runRelativesBenchmark({...o, log: (line) => console.info(line)}),
   backendDetails,
 });

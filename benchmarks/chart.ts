@@ -36,6 +36,14 @@ const SIGMOID = {
   focalLag: series('focal', 'fused loss-and-grad', '#d6455f', 'focal: loss-and-grad'),
 };
 
+const RELATIVES = {
+  focalOps: series('softmax-focal', 'tfjs ops', '#c9b98f', 'tfjs ops (each loss\'s)'),
+  focal: series('softmax-focal', 'fused loss-and-grad', '#d6455f', 'focal'),
+  kl: series('kl', 'fused loss-and-grad', '#4c78a8', 'KL'),
+  distillation: series('distillation', 'fused loss-and-grad', '#f08a24', 'distillation'),
+  entropy: series('entropy', 'fused loss-and-grad', '#54a24b', 'entropy'),
+};
+
 /** Per family: the speedup section's title, its bars, and the memory panel's bars. */
 const SECTIONS: Record<Family, {title: string, speedup: Series[], memory: Series[]}> = {
   softmax: {
@@ -48,6 +56,11 @@ const SECTIONS: Record<Family, {title: string, speedup: Series[], memory: Series
     speedup: [SIGMOID.tape, SIGMOID.lag, SIGMOID.focalTape, SIGMOID.focalLag],
     memory: [SIGMOID.builtin, SIGMOID.layers, SIGMOID.tape, SIGMOID.lag, SIGMOID.focalOps, SIGMOID.focalTape,
       SIGMOID.focalLag],
+  },
+  relatives: {
+    title: 'Relatives (focal γ = 2, KL, distillation T = 2, entropy): loss-and-grad speedup over each one\'s tfjs ops',
+    speedup: [RELATIVES.focal, RELATIVES.kl, RELATIVES.distillation, RELATIVES.entropy],
+    memory: [RELATIVES.focalOps, RELATIVES.focal, RELATIVES.kl, RELATIVES.distillation, RELATIVES.entropy],
   },
 };
 

@@ -1,6 +1,6 @@
 /**
  * The report as Markdown (benchmarks/results/latest.md, and what `npm run bench` prints): a header of
- * facts, then per family (softmax, sigmoid) what runs, a summary with one line per backend and shape,
+ * facts, then per family (softmax, sigmoid, relatives) what runs, a summary with one line per backend and shape,
  * and every row.
  */
 import {Family, FAMILIES, familyOf, Kind, MethodId, Report, Row} from './row';
@@ -33,7 +33,8 @@ export function find(group: Row[], kind: Kind, method: MethodId, loss = group[0]
  * same rotation).
  */
 export function formatTable(rows: Row[]): string {
-  const baseline = rows.some((r) => r.loss === 'focal') ? 'tf.losses (focal: vs tfjs ops)' : 'tf.losses';
+  const baseline = rows.every((r) => familyOf(r.loss) === 'relatives') ? 'tfjs ops'
+      : rows.some((r) => r.loss === 'focal') ? 'tf.losses (focal: vs tfjs ops)' : 'tf.losses';
   const lines = [
     `| backend | shape | kind | method | median ms | runs | speedup vs ${baseline} | GB/s | × copy | peak MiB | ` +
         'peak / (logits + grad) | kernels (+Identity) |',
@@ -106,7 +107,42 @@ export function formatSigmoidSummary(rows: Row[]): string {
   return lines.join('\n');
 }
 
-const SUMMARY: Record<Family, (rows: Row[]) => string> = {softmax: formatSummary, sigmoid: formatSigmoidSummary};
+const RELATIVES = [['softmax-focal', 'focal'], ['kl', 'KL'], ['distillation', 'distillation'], ['entropy', 'entropy']] as const;
+
+/**
+ * The relatives' rows, one line per backend and shape: value-and-grad of each fused loss (tape and
+ * loss-and-grad) against its tfjs-ops formula, distillation's loss-and-grad over plain softmax
+ * cross-entropy's, and the loss-and-grad peak memory.
+ */
+export function formatRelativesSummary(rows: Row[]): string {
+  const lines = [
+    `| backend | shape | ${RELATIVES.map(([, n]) => `${n}: tape, loss-and-grad vs tfjs ops`).join(' | ')} | ` +
+        'distillation loss-and-grad / softmax loss-and-grad | loss-and-grad × copy (focal, KL, distillation, entropy) | ' +
+        'peak / (logits + grad), loss-and-grad |',
+    `|---|---|${RELATIVES.map(() => '---:|').join('')}---:|---:|---:|`,
+  ];
+  for (const g of groups(rows.filter((r) => familyOf(r.loss) === 'relatives'), 'family')) {
+    const vg = (method: MethodId, loss: string) => find(g, 'value-and-grad', method, loss as Row['loss']);
+    const cells: string[] = [];
+    const lags: Row[] = [];
+    for (const [loss] of RELATIVES) {
+      const tape = vg('fused tape', loss);
+      const lag = vg('fused loss-and-grad', loss);
+      if (!tape || !lag) break;
+      cells.push(`${times(tape.speedup)}, **${times(lag.speedup)}**`);
+      lags.push(lag);
+    }
+    const softmax = vg('softmax loss-and-grad', 'distillation');
+    if (lags.length !== RELATIVES.length || !softmax) continue;
+    const {backend, shape} = g[0];
+    lines.push(`| ${backend} | ${shapeText(shape)} | ${cells.join(' | ')} | ${(lags[2].medianMs / softmax.medianMs).toFixed(2)} | ` +
+        `${lags.map((r) => times(r.vsCopy)).join(', ')} | ${lags.map((r) => r.peakRatio.toFixed(2)).join(', ')} |`);
+  }
+  return lines.join('\n');
+}
+
+const SUMMARY: Record<Family, (rows: Row[]) => string> =
+    {softmax: formatSummary, sigmoid: formatSigmoidSummary, relatives: formatRelativesSummary};
 
 /** The families that have rows, in FAMILIES' order. */
 const present = (rows: Row[]) => FAMILIES.filter((f) => rows.some((r) => familyOf(r.loss) === f));
@@ -185,6 +221,39 @@ function sigmoidSection(rows: Row[], slowRuns: number): string[] {
   ];
 }
 
+function relativesSection(rows: Row[], slowRuns: number): string[] {
+  return [
+    '## Cross-entropy\'s relatives: focal loss, KL divergence, distillation, entropy',
+    '',
+    '### Summary',
+    '',
+    'Value-and-grad only, on student and teacher logits drawn from N(0, 3²), P = softmax(teacher) as the ' +
+        'probability targets, and one-hot rows of random class ids, the same values for every method. Each fused ' +
+        'loss, under `tf.valueAndGrad` (tape) and as its *WithGrad op (loss-and-grad), against the formula a ' +
+        'user writes today in tfjs ops under `tf.valueAndGrad`: focal (γ = 2, α = 0.25), Keras\' ' +
+        '`CategoricalFocalCrossentropy` from logits (`tf.softmax`, clipped to [1e-7, 1 − 1e-7], ' +
+        '`Σ α·(1 − p)^γ·(−y·log p)`, batch mean) against `softmaxCrossEntropy` with `focalGamma: 2` and every ' +
+        'class weight 0.25; KL, `tf.sum(P·(log P − tf.logSoftmax(z))) / N` against `klDivergence`; distillation ' +
+        '(T = 2), `T²·tf.losses.softmaxCrossEntropy(tf.softmax(t / T), s / T)` against `distillationLoss`; ' +
+        'entropy, `−Σ tf.softmax(z)·tf.logSoftmax(z) / N` against `entropy`. Distillation\'s loss-and-grad is ' +
+        'also timed against `softmaxCrossEntropyWithGrad` (class ids) on the same logits: it reads two [N, K] ' +
+        'rows where cross-entropy reads one. × copy: the time over one copy of the logits. A step whose first ' +
+        `timed run took a second or more is timed ${slowRuns} times in all (the runs column).`,
+    '',
+    formatRelativesSummary(rows),
+    '',
+    '### Every row',
+    '',
+    PEAK_NOTE,
+    '',
+    formatTable(rows),
+    '',
+  ];
+}
+
+const SECTIONS: Record<Family, (rows: Row[], slowRuns: number) => string[]> =
+    {softmax: softmaxSection, sigmoid: sigmoidSection, relatives: relativesSection};
+
 /** latest.md: the facts of the run, the chart, then each family's summary and every row. */
 export function formatReport(report: Report): string {
   const m = report.machine;
@@ -206,6 +275,6 @@ export function formatReport(report: Report): string {
     '',
     '![speedup and peak memory](speedup.svg)',
     '',
-    ...present(report.rows).flatMap((f) => (f === 'softmax' ? softmaxSection(of(f)) : sigmoidSection(of(f), report.slowRuns))),
+    ...present(report.rows).flatMap((f) => SECTIONS[f](of(f), report.slowRuns)),
   ].join('\n');
 }

@@ -7,28 +7,40 @@
 export type Kind = 'loss' | 'value-and-grad';
 
 /**
- * Which loss a row computes: softmax cross-entropy, sigmoid cross-entropy, or the sigmoid focal loss
- * (γ = 2, α = 0.25, RetinaNet's). Each has its own baseline, and its own rows in every table.
+ * Which loss a row computes: softmax cross-entropy, sigmoid cross-entropy, the sigmoid focal loss
+ * (γ = 2, α = 0.25, RetinaNet's), and softmax cross-entropy's relatives: the softmax focal loss (γ = 2,
+ * α = 0.25, Keras' CategoricalFocalCrossentropy), KL divergence to probabilities, distillation (T = 2)
+ * and entropy. Each has its own baseline, and its own rows in every table.
  */
-export type Loss = 'softmax' | 'sigmoid' | 'focal';
+export type Loss = 'softmax' | 'sigmoid' | 'focal' | 'softmax-focal' | 'kl' | 'distillation' | 'entropy';
 
-/** What --loss selects: the softmax rows, or the sigmoid rows (cross-entropy and focal, on the same inputs). */
-export type Family = 'softmax' | 'sigmoid';
+/**
+ * What --loss selects: the softmax rows, the sigmoid rows (cross-entropy and focal, on the same
+ * inputs), or the relatives' rows (softmax focal, KL, distillation, entropy).
+ */
+export type Family = 'softmax' | 'sigmoid' | 'relatives';
 
-export const FAMILIES: Family[] = ['softmax', 'sigmoid'];
+export const FAMILIES: Family[] = ['softmax', 'sigmoid', 'relatives'];
 
-export const familyOf = (loss: Loss): Family => (loss === 'softmax' ? 'softmax' : 'sigmoid');
+const RELATIVES: Loss[] = ['softmax-focal', 'kl', 'distillation', 'entropy'];
+
+export const familyOf = (loss: Loss): Family =>
+  (loss === 'softmax' ? 'softmax' : RELATIVES.includes(loss) ? 'relatives' : 'sigmoid');
 
 /**
  * Which computation: tfjs's tf.losses op of the loss (the baseline), tfjs-layers' loss
- * (sparseCategoricalCrossentropy, binaryCrossentropy), the focal loss written in tfjs ops (the focal
- * baseline: tfjs has no focal loss), or ours: the op (forward), the op under tf.valueAndGrad (the tape:
- * forward and backward kernels), the *WithGrad op (one loss-and-grad kernel).
+ * (sparseCategoricalCrossentropy, binaryCrossentropy), the loss written in tfjs ops (the baseline of
+ * the losses tfjs has no op for), or ours: the op (forward), the op under tf.valueAndGrad (the tape:
+ * forward and backward kernels), the *WithGrad op (one loss-and-grad kernel); and, in the relatives'
+ * rows, plain softmaxCrossEntropyWithGrad on the same logits (class ids), what distillation's
+ * loss-and-grad is held to.
  */
-export type MethodId = 'tf.losses' | 'tfjs-layers' | 'tfjs ops' | 'fused' | 'fused tape' | 'fused loss-and-grad';
+export type MethodId = 'tf.losses' | 'tfjs-layers' | 'tfjs ops' | 'fused' | 'fused tape' | 'fused loss-and-grad' |
+  'softmax loss-and-grad';
 
 /** The method every speedup of a loss is measured against. */
-export const BASELINE: Record<Loss, MethodId> = {softmax: 'tf.losses', sigmoid: 'tf.losses', focal: 'tfjs ops'};
+export const BASELINE: Record<Loss, MethodId> = {softmax: 'tf.losses', sigmoid: 'tf.losses', focal: 'tfjs ops',
+  'softmax-focal': 'tfjs ops', kl: 'tfjs ops', distillation: 'tfjs ops', entropy: 'tfjs ops'};
 
 export interface Row {
   /** tfjs's backend name, with " (Chromium)" for cpu and wasm run in the page (webgl and webgpu run only there) */

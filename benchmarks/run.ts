@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: the benchmark's softmax rows (softmax_cross_entropy.ts) and sigmoid rows
- * (sigmoid_cross_entropy.ts) on cpu and wasm here in Node, and on webgl, webgpu, cpu and wasm in headless
+ * `npm run bench`: the benchmark's softmax rows (softmax_cross_entropy.ts), sigmoid rows
+ * (sigmoid_cross_entropy.ts) and the relatives' rows (relatives.ts: softmax focal, KL, distillation,
+ * entropy) on cpu and wasm here in Node, and on webgl, webgpu, cpu and wasm in headless
  * Chromium (browser.ts), then the report (report.ts): benchmarks/results/latest.json, latest.md and
  * speedup.svg. The sigmoid rows skip Chromium's cpu and wasm unless --backends names them (tfjs's and our
  * kernels there are Node's, and cpu's built-ins would add minutes). Progress goes to stderr, the Markdown
  * to stdout.
  *
- *   npm run bench [-- --loss softmax,sigmoid --runs 7 --shapes 64x10,512x1000
+ *   npm run bench [-- --loss softmax,sigmoid,relatives --runs 7 --shapes 64x10,512x1000
  *                     --backends cpu,wasm,webgl,webgpu,chromium-cpu,chromium-wasm --out benchmarks/results]
  *   npm run bench -- --loss sigmoid --shapes 4096x1000   (--shapes: for every --loss given)
  *   npx tsx benchmarks/run.ts --backends webgpu --shapes 256x32000,8x262144   (dist/ as built)
@@ -18,6 +19,7 @@ import {backendDetails} from './backend_facts';
 import {formatSummaries} from './markdown';
 import {machineFacts, RESULTS_DIR, writeReport} from './report';
 import type {BackendFacts, Family, Report, Row} from './row';
+import {DEFAULT_RELATIVES_SHAPES, runRelativesBenchmark} from './relatives';
 import {DEFAULT_SIGMOID_SHAPES, runSigmoidBenchmark, SLOW_RUNS} from './sigmoid_cross_entropy';
 import {DEFAULT_RUNS, DEFAULT_SHAPES, runBenchmark, WARMUP_ROUNDS} from './softmax_cross_entropy';
 
@@ -35,9 +37,14 @@ const TARGETS: Record<string, {page?: string, label: string}> = {
 const DEFAULT_TARGETS: Record<Family, string[]> = {
   softmax: Object.keys(TARGETS),
   sigmoid: ['cpu', 'wasm', 'webgl', 'webgpu'],
+  relatives: ['cpu', 'wasm', 'webgl', 'webgpu'],
 };
 
-const DEFAULT_FAMILY_SHAPES: Record<Family, Array<[number, number]>> = {softmax: DEFAULT_SHAPES, sigmoid: DEFAULT_SIGMOID_SHAPES};
+const DEFAULT_FAMILY_SHAPES: Record<Family, Array<[number, number]>> =
+    {softmax: DEFAULT_SHAPES, sigmoid: DEFAULT_SIGMOID_SHAPES, relatives: DEFAULT_RELATIVES_SHAPES};
+
+const RUN: Record<Family, typeof runBenchmark> =
+    {softmax: runBenchmark, sigmoid: runSigmoidBenchmark, relatives: runRelativesBenchmark};
 
 (async () => {
   const argv = process.argv.slice(2);
@@ -70,7 +77,7 @@ const DEFAULT_FAMILY_SHAPES: Record<Family, Array<[number, number]>> = {softmax:
       if (firstOfBackend) facts.push(run.facts);
       userAgent = run.userAgent;
     } else {
-      const run = loss === 'softmax' ? runBenchmark : runSigmoidBenchmark;
+      const run = RUN[loss];
       rows.push(...await run({shapes: args.shapes, runs: args.runs, backends: [backend], log}));
       if (firstOfBackend) facts.push({backend: label, runtime: 'Node', details: await backendDetails()});
     }

@@ -188,9 +188,28 @@ describe('the sigmoid rows', () => {
 
 describe('the command line', () => {
   test('--loss picks the families, --shapes and --backends still work', () => {
-    expect(parseArgs([]).losses).toEqual(['softmax', 'sigmoid']);
+    expect(parseArgs([]).losses).toEqual(['softmax', 'sigmoid', 'relatives']);
+    expect(parseArgs(['--loss', 'relatives']).losses).toEqual(['relatives']);
     expect(parseArgs(['--loss', 'sigmoid', '--shapes', '4096x1000,65536x80', '--backends', 'cpu,webgl', '--runs', '3']))
         .toEqual({losses: ['sigmoid'], shapes: [[4096, 1000], [65536, 80]], backends: ['cpu', 'webgl'], runs: 3});
-    expect(() => parseArgs(['--loss', 'focal'])).toThrow('--loss: unknown focal; known: softmax, sigmoid');
+    expect(() => parseArgs(['--loss', 'focal'])).toThrow('--loss: unknown focal; known: softmax, sigmoid, relatives');
   });
+});
+
+test('the relatives\' summary: each loss against its tfjs ops, distillation against softmax\'s loss-and-grad', () => {
+  const rel = (loss: Loss, method: MethodId, medianMs: number): Row => ({backend: 'wasm', shape: [256, 32000], loss,
+    kind: 'value-and-grad', method, label: `${loss} ${method}`, medianMs, runs: 7, reps: 1, speedup: 100 / medianMs,
+    minBytes: 1e6, gbps: 1, copyMs: 2, copyGbps: 8, vsCopy: medianMs / 2, peakBytes: 2 ** 20, peakRatio: 1, kernels: 1,
+    identities: 0});
+  const r = (['softmax-focal', 'kl', 'distillation', 'entropy'] as Loss[]).flatMap((loss) => [
+    rel(loss, 'tfjs ops', 100), rel(loss, 'fused tape', 10), rel(loss, 'fused loss-and-grad', 5),
+  ]).concat([rel('distillation', 'softmax loss-and-grad', 4)]);
+  const lines = formatSummaries(r).split('\n');
+  // tape 100/10, loss-and-grad 100/5; distillation 5 ms over softmax's 4 ms; × copy 5/2
+  expect(lines[2]).toBe('| wasm | [256,32000] | 10×, **20×** | 10×, **20×** | 10×, **20×** | 10×, **20×** | 1.25 | ' +
+      '2.5×, 2.5×, 2.5×, 2.5× | 1.00, 1.00, 1.00, 1.00 |');
+  expect(formatTable(r)).toContain('speedup vs tfjs ops');
+  const md = formatReport({...report(r), shapes: {relatives: [[256, 32000]]}});
+  expect(md).toContain('## Cross-entropy\'s relatives');
+  expect(speedupChart({...report(r), shapes: {relatives: [[256, 32000]]}})).toContain('distillation');
 });
