@@ -34,7 +34,7 @@ import {Server, serve} from './browser/server';
 import {CASES, materialize} from './cases';
 import {CURVE_RTOL} from './layers_run';
 import {finiteMax, mismatch} from './compare';
-import {expectAgreement, expectReference} from './parity';
+import {expectAgreement, expectReference, maxScaledLogit} from './parity';
 import type {Results} from './parity_run';
 import {reference} from './reference';
 
@@ -450,7 +450,7 @@ const refusedInF16 = (run: Run, c: (typeof CASES)[number]) =>
 describe.each(CASES)('$name', (c) => {
   const {logits, labels, K} = materialize(c);
   const ref = reference(logits, K, labels, c.labels === 'ids', c.options);
-  const maxLogit = finiteMax(logits) / (c.options?.temperature ?? 1);
+  const maxLogit = maxScaledLogit(logits, c.options?.softcap ?? 0) / (c.options?.temperature ?? 1);
 
   /** The case's results from one run, or the error the page caught for it. */
   const resultsOf = (run: Run): Results => {

@@ -33,6 +33,8 @@ const CONFIDENT = TARGETS.map(([r, y]): [number, number, number] => [r, y, 25]);
 // at T = 0.5 a logit of 25 leaves 1 − p_y below float64's resolution (e^-38), where even the float64
 // reference rounds p_y to 1; 15 keeps 1 − p_y near 1e-8, measurable in float64 and far below float32's ulp
 const CONFIDENT_15 = TARGETS.map(([r, y]): [number, number, number] => [r, y, 15]);
+// a target logit of 20 over logits of scale 1: 1 − p_y ≈ 2e-8, which float32 rounds p_y to 1 over
+const CONFIDENT_20 = TARGETS.map(([r, y]): [number, number, number] => [r, y, 20]);
 // the logits of a reported cancelling row: P = float32(softmax(z)) gives exact gradients of 4e-10 to 4e-9
 const Z4: Array<[number, number, number]> = [[0, 0, 0.5], [0, 1, -1.25], [0, 2, 2], [0, 3, 0.125]];
 
@@ -153,6 +155,104 @@ export const CASES: Case[] = [
     logits: CONFIDENT_15, ids: TARGETS},
   {name: 'confident ids, temperature 0.5, smoothing 0.1', shape: [6, 7], labels: 'ids',
     options: {temperature: 0.5, labelSmoothing: 0.1}, logits: CONFIDENT, ids: TARGETS},
+  // focal loss (Lin et al.): γ = 0 must be plain cross-entropy bit for bit; 0.5 and 5 are off the integer
+  // powers a backend might special-case
+  ...[0, 0.5, 1, 2, 5].flatMap((g): Case[] => [
+    {name: `focal ${g} ids`, shape: [6, 7], labels: 'ids', options: {focalGamma: g}},
+    {name: `focal ${g} probs none`, shape: [6, 7], labels: 'probs', options: {focalGamma: g, reduction: 'none'}},
+  ]),
+  {name: 'focal 2 ids classWeights (α)', shape: [6, 5], labels: 'ids', options: {focalGamma: 2, classWeights: W5}},
+  {name: 'focal 2 probs smoothing, temperature 1.7, zLoss', shape: [5, 7], labels: 'probs',
+    options: {focalGamma: 2, labelSmoothing: 0.1, temperature: 1.7, zLoss: 1e-2}},
+  {name: 'focal 1 ids smoothing, ignoreIndex sum', shape: [6, 7], labels: 'ids',
+    options: {focalGamma: 1, labelSmoothing: 0.2, reduction: 'sum'}, ids: [[1, -100], [4, -100]]},
+  {name: 'focal 0.5 K = 1 ids', shape: [3, 1], labels: 'ids', options: {focalGamma: 0.5}},
+  {name: 'focal 2 K = 1 probs smoothing none', shape: [3, 1], labels: 'probs',
+    options: {focalGamma: 2, labelSmoothing: 0.1, reduction: 'none'}},
+  {name: 'focal 2 N = 0 ids mean', shape: [0, 5], labels: 'ids', options: {focalGamma: 2}},
+  {name: 'focal 2 every row ignored', shape: [3, 5], labels: 'ids', options: {focalGamma: 2},
+    ids: [[0, -100], [1, -100], [2, -100]]},
+  {name: 'focal 2 −∞ masked ids none', shape: [4, 6], labels: 'ids', options: {focalGamma: 2, reduction: 'none'},
+    logits: [[0, 1, -Infinity], [0, 4, -Infinity], [2, 0, -Infinity]], ids: [[0, 0], [2, 3]]},
+  {name: 'focal 2 −∞ masked ids smoothing (+∞ loss)', shape: [4, 6], labels: 'ids',
+    options: {focalGamma: 2, labelSmoothing: 0.1, reduction: 'none'}, logits: [[0, 1, -Infinity]], ids: [[0, 0]]},
+  {name: 'focal 0.5 −∞ masked probs zero there', shape: [4, 6], labels: 'probs',
+    options: {focalGamma: 0.5, reduction: 'none'}, logits: [[0, 1, -Infinity], [3, 0, -Infinity]]},
+  {name: 'focal 2 NaN row ids none', shape: [4, 5], labels: 'ids', options: {focalGamma: 2, reduction: 'none'},
+    logits: [[1, 2, NaN]]},
+  {name: 'focal 2 logits ±1e4 ids', shape: [6, 9], labels: 'ids', scale: 1e4, options: {focalGamma: 2}},
+  {name: 'focal 2 logits 1e4 + small spread probs', shape: [5, 11], labels: 'probs', offset: 1e4,
+    options: {focalGamma: 2}},
+  // every row confident: a target logit of 20 over logits of scale 1 leaves 1 − p_y ≈ 2e-8, below half a
+  // float32 ulp of 1 (p_y rounds to 1, so q = 1 − p would be 0 and the loss 0): the loss is ≈ q^(γ+1),
+  // the gradient ≈ q^γ, both far from 0 and exact only from −expm1(s − lse) with an exact lse
+  ...[0.5, 1, 2].flatMap((g): Case[] => [
+    {name: `focal ${g} confident ids (1 − p below float32's ulp) none`, shape: [6, 7], labels: 'ids', scale: 1,
+      options: {focalGamma: g, reduction: 'none'}, logits: CONFIDENT_20, ids: TARGETS},
+  ]),
+  {name: 'focal 2 confident ids mean', shape: [6, 7], labels: 'ids', scale: 1, options: {focalGamma: 2},
+    logits: CONFIDENT_20, ids: TARGETS},
+  {name: 'focal 2 confident ids, smoothing 0.01', shape: [6, 7], labels: 'ids', scale: 1,
+    options: {focalGamma: 2, labelSmoothing: 0.01}, logits: CONFIDENT_20, ids: TARGETS},
+  // smoothing over the other classes (fairseq's)
+  {name: 'others ids', shape: [5, 7], labels: 'ids', options: {labelSmoothing: 0.1, labelSmoothingOver: 'others'}},
+  {name: 'others ids classWeights none', shape: [6, 5], labels: 'ids',
+    options: {labelSmoothing: 0.2, labelSmoothingOver: 'others', classWeights: W5, reduction: 'none'}},
+  {name: 'others smoothing 1 ids', shape: [5, 7], labels: 'ids', options: {labelSmoothing: 1, labelSmoothingOver: 'others'}},
+  {name: 'others K = 1 ids (no smoothing)', shape: [3, 1], labels: 'ids',
+    options: {labelSmoothing: 0.3, labelSmoothingOver: 'others'}},
+  {name: 'others K = 1 ids classWeights sum', shape: [3, 1], labels: 'ids',
+    options: {labelSmoothing: 0.3, labelSmoothingOver: 'others', classWeights: [2.5], reduction: 'sum'}},
+  {name: 'others K = 2 ids', shape: [4, 2], labels: 'ids', options: {labelSmoothing: 0.1, labelSmoothingOver: 'others'}},
+  {name: 'others ignoreIndex, temperature, zLoss', shape: [8, 7], labels: 'ids',
+    options: {...ALL, labelSmoothingOver: 'others', classWeights: W7}, ids: [[2, -100], [5, -100]]},
+  {name: 'others −∞ masked ids smoothing (+∞ loss)', shape: [4, 6], labels: 'ids',
+    options: {labelSmoothing: 0.1, labelSmoothingOver: 'others', reduction: 'none'},
+    logits: [[0, 1, -Infinity], [2, 0, -Infinity]], ids: [[0, 0]]},
+  {name: 'others confident ids smoothing 0.01', shape: [6, 7], labels: 'ids',
+    options: {labelSmoothing: 0.01, labelSmoothingOver: 'others', classWeights: W7}, logits: CONFIDENT, ids: TARGETS},
+  {name: 'others focal 2 ids', shape: [6, 7], labels: 'ids',
+    options: {labelSmoothing: 0.1, labelSmoothingOver: 'others', focalGamma: 2}},
+  // logit softcap (Gemma 2's): s = c·tanh(z/c); at |z| ≫ c every logit sits at ±c and its gradient is 0
+  {name: 'softcap 30 ids', shape: [5, 7], labels: 'ids', scale: 20, options: {softcap: 30}},
+  {name: 'softcap 5 probs', shape: [5, 7], labels: 'probs', scale: 5, options: {softcap: 5}},
+  {name: 'softcap 30, logits ±1e4 ids', shape: [6, 9], labels: 'ids', scale: 1e4, options: {softcap: 30}},
+  {name: 'softcap 30, logits ±1e4 probs sum', shape: [6, 9], labels: 'probs', scale: 1e4,
+    options: {softcap: 30, reduction: 'sum'}},
+  {name: 'softcap 10, logits 1e4 + small spread ids', shape: [5, 11], labels: 'ids', offset: 1e4, options: {softcap: 10}},
+  {name: 'softcap 30 −∞ masked ids none', shape: [4, 6], labels: 'ids', scale: 20,
+    options: {softcap: 30, reduction: 'none'},
+    logits: [[0, 1, -Infinity], [0, 4, -Infinity], [2, 0, -Infinity]], ids: [[0, 0], [2, 3]]},
+  {name: 'softcap 30 −∞ on the target (+∞ loss)', shape: [3, 5], labels: 'ids', options: {softcap: 30, reduction: 'none'},
+    logits: [[1, 2, -Infinity]], ids: [[1, 2]]},
+  {name: 'softcap 30 −∞ masked probs zero there', shape: [4, 6], labels: 'probs', scale: 20,
+    options: {softcap: 30, reduction: 'none'}, logits: [[0, 1, -Infinity], [3, 0, -Infinity]]},
+  {name: 'softcap 30 +∞ row ids none', shape: [3, 5], labels: 'ids', options: {softcap: 30, reduction: 'none'},
+    logits: [[1, 4, Infinity]]},
+  {name: 'softcap 30 NaN row probs none', shape: [3, 5], labels: 'probs', options: {softcap: 30, reduction: 'none'},
+    logits: [[2, 0, NaN]]},
+  {name: 'softcap 30 smoothing ids', shape: [5, 7], labels: 'ids', scale: 20, options: {softcap: 30, labelSmoothing: 0.1}},
+  {name: 'softcap 30 classWeights ids', shape: [6, 5], labels: 'ids', scale: 20, options: {softcap: 30, classWeights: W5}},
+  {name: 'softcap 30 ignoreIndex ids', shape: [5, 7], labels: 'ids', scale: 20, options: {softcap: 30},
+    ids: [[0, -100], [3, -100]]},
+  {name: 'softcap 30 temperature 2.5 probs', shape: [5, 7], labels: 'probs', scale: 20,
+    options: {softcap: 30, temperature: 2.5}},
+  {name: 'softcap 30 zLoss ids', shape: [5, 7], labels: 'ids', scale: 20, options: {softcap: 30, zLoss: 1e-3}},
+  // everything at once
+  {name: 'focal 2 + softcap + all options ids mean', shape: [8, 7], labels: 'ids', scale: 20,
+    options: {...ALL, classWeights: W7, focalGamma: 2, softcap: 30}, ids: [[2, -100], [5, -100]]},
+  {name: 'focal 0.5 + softcap + others + all options ids none', shape: [8, 7], labels: 'ids', scale: 20,
+    options: {...ALL, classWeights: W7, focalGamma: 0.5, softcap: 30, labelSmoothingOver: 'others',
+      reduction: 'none', ignoreIndex: 6}, ids: [[1, 6]]},
+  {name: 'focal 5 + softcap + all options probs sum', shape: [8, 7], labels: 'probs', scale: 20,
+    options: {...ALL, classWeights: W7, focalGamma: 5, softcap: 30, reduction: 'sum'}},
+  {name: 'focal 1 + softcap rank 3 ids', shape: [2, 3, 7], labels: 'ids', scale: 20,
+    options: {focalGamma: 1, softcap: 15, labelSmoothing: 0.1}},
+  // rows past the wasm chunks and the GPU tiles, every new option on
+  {name: 'focal 2 + softcap + others [16,4096] ids', shape: [16, 4096], labels: 'ids', scale: 20,
+    options: {focalGamma: 2, softcap: 30, labelSmoothing: 0.1, labelSmoothingOver: 'others'}},
+  {name: 'focal 0.5 + softcap [4,3000] probs, −∞ over 2500 classes', shape: [4, 3000], labels: 'probs', scale: 20,
+    options: {focalGamma: 0.5, softcap: 30, reduction: 'none'}, masked: [[1, 0, 2500]]},
 ];
 
 /** The concrete data of a case: float32 logits, and labels as class ids or N×K probabilities. */
