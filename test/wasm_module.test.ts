@@ -35,7 +35,8 @@ describe.each(Object.entries(BUILDS))('%s build', (name, base64) => {
     expect(i32Globals.length).toBeGreaterThan(0);
     for (const v of i32Globals) expect([0, 1, 2, -100]).toContain(v);
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
-        ['backward', 'exp2f4Many', 'exp64Many', 'expNeg64Many', 'expNegf4Many', 'expf4Many', 'forward', 'log1p64Many', 'log1pf4Many',
+        ['backward', 'divergenceBackward', 'divergenceForward', 'divergenceLossAndGrad', 'divergenceSetOptions',
+          'divergenceSetProblem', 'exp2f4Many', 'exp64Many', 'expNeg64Many', 'expNegf4Many', 'expf4Many', 'forward', 'log1p64Many', 'log1pf4Many',
           'log64Many', 'lossAndGrad', 'powUnitf4Many', 'setOptions', 'setProblem', 'setSigmoidOptions',
           'setSigmoidProblem', 'sigmoidBackward', 'sigmoidForward', 'sigmoidLossAndGrad']);
   });

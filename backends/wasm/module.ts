@@ -26,7 +26,9 @@ export interface WasmBackend {
 export interface KernelModule {
   // softmax (kernels/softmax_cross_entropy/wasm/assembly/index.ts)
   setProblem(z: number, y: number, w: number, n: number, k: number, ids: boolean): void;
-  setOptions(smoothing: number, temperature: number, zLoss: number, ignoreIndex: number, reduction: number): void;
+  // (focalGamma, softcap, overOthers left out are off: the module reads the NaN and 0 it then gets as off)
+  setOptions(smoothing: number, temperature: number, zLoss: number, ignoreIndex: number, reduction: number,
+      focalGamma?: number, softcap?: number, overOthers?: boolean): void;
   forward(loss: number, lseHi: number, lseLo: number, denominator: number, targetMass: number): void;
   backward(lseHi: number, lseLo: number, denominator: number, dy: number, grad: number): void;
   lossAndGrad(loss: number, grad: number): void;
@@ -38,6 +40,13 @@ export interface KernelModule {
   sigmoidForward(loss: number): void;
   sigmoidBackward(dy: number, grad: number): void;
   sigmoidLossAndGrad(loss: number, grad: number): void;
+  // divergence (kernels/softmax_divergence/wasm/assembly/index.ts)
+  divergenceSetProblem(z: number, t: number, n: number, k: number): void;
+  divergenceSetOptions(kind: number, temperature: number, targetTemperature: number, scale: number,
+      reduction: number): void;
+  divergenceForward(loss: number, lseHi: number, lseLo: number, aux: number, auxLo: number): void;
+  divergenceBackward(lseHi: number, lseLo: number, aux: number, auxLo: number, dy: number, grad: number): void;
+  divergenceLossAndGrad(loss: number, grad: number): void;
   // math test hooks (backends/wasm/assembly/hooks.ts): out[j] = f(x[j])
   expf4Many(x: number, out: number, n: number): void;
   exp2f4Many(x: number, out: number, n: number): void;

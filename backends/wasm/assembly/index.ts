@@ -10,4 +10,5 @@
  */
 export * from '../../../kernels/softmax_cross_entropy/wasm/assembly/index';
 export * from '../../../kernels/sigmoid_cross_entropy/wasm/assembly/index';
+export * from '../../../kernels/softmax_divergence/wasm/assembly/index';
 export * from './hooks';

@@ -1,0 +1,1 @@
+export {forwardRow, gradientRow, lossAndGradRow, rowAux, rowLse} from './rows_scalar';
