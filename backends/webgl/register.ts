@@ -10,8 +10,13 @@ import {sigmoidCrossEntropyWithLogitsConfig} from '../../kernels/sigmoid_cross_e
 import {fusedSoftmaxCrossEntropyGradConfig} from '../../kernels/softmax_cross_entropy/webgl/backward.js';
 import {fusedSoftmaxCrossEntropyConfig} from '../../kernels/softmax_cross_entropy/webgl/forward.js';
 import {softmaxCrossEntropyWithLogitsConfig} from '../../kernels/softmax_cross_entropy/webgl/loss_and_grad.js';
+import {fusedSoftmaxDivergenceGradConfig} from '../../kernels/softmax_divergence/webgl/backward.js';
+import {fusedSoftmaxDivergenceConfig} from '../../kernels/softmax_divergence/webgl/forward.js';
+import {softmaxDivergenceWithLogitsConfig} from '../../kernels/softmax_divergence/webgl/loss_and_grad.js';
 import {registerOnce} from '../register_once.js';
 
 registerOnce([fusedSoftmaxCrossEntropyConfig, fusedSoftmaxCrossEntropyGradConfig,
   softmaxCrossEntropyWithLogitsConfig, fusedSigmoidCrossEntropyConfig, fusedSigmoidCrossEntropyGradConfig,
   sigmoidCrossEntropyWithLogitsConfig], registerKernel);
+registerOnce([fusedSoftmaxDivergenceConfig, fusedSoftmaxDivergenceGradConfig, softmaxDivergenceWithLogitsConfig],
+    registerKernel);
