@@ -6,6 +6,7 @@ import {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyInputs, lossShape, row
 import {denominator, isIgnored, readProblem} from './problem.js';
 import {lossValues} from './reduce.js';
 import {rowLogSumExp, rowLoss} from './rows.js';
+import {fillRow, parksB, rowLse, rowTerms, scratchRows} from './rows_general.js';
 
 export function fusedSoftmaxCrossEntropy(args: {
   inputs: FusedSoftmaxCrossEntropyInputs, backend: MathBackendCPU, attrs: SoftmaxCrossEntropyAttrs,
@@ -19,16 +20,33 @@ export function fusedSoftmaxCrossEntropy(args: {
   const lseLo = new Float32Array(p.rows);
   const mass = new Float32Array(p.rows);  // A = Σ_c a_c, the contract's targetMass (cpu's backward re-sums it)
   let total = 0;
-  for (let i = 0; i < p.rows; i++) {
-    if (isIgnored(p, i)) continue;  // loss 0, A 0, and the backward kernel never reads its lse
-    // 1. row max and sum
-    const lse = rowLogSumExp(p, i);
-    // 2. loss
-    const {loss, a} = rowLoss(p, i, lse);
-    mass[i] = a;
-    lseHi[i] = lse;
-    lseLo[i] = lse - lseHi[i];
-    if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
+  if (p.general) {
+    // focal (mass B = Σ_c b_c), a softcap or 'others' smoothing: rows_general.ts
+    const sc = scratchRows(p.classes);
+    const b = parksB(p) ? sc.b : null;
+    for (let i = 0; i < p.rows; i++) {
+      if (isIgnored(p, i)) continue;
+      // 1. row max and sum
+      const {lse} = rowLse(sc.s, p.classes, fillRow(p, i, sc, false), null);
+      // 2. loss
+      const {loss, mass: m} = rowTerms(p, i, sc.s, lse, b);
+      mass[i] = m;
+      lseHi[i] = lse;
+      lseLo[i] = lse - lseHi[i];
+      if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
+    }
+  } else {
+    for (let i = 0; i < p.rows; i++) {
+      if (isIgnored(p, i)) continue;  // loss 0, A 0, and the backward kernel never reads its lse
+      // 1. row max and sum
+      const lse = rowLogSumExp(p, i);
+      // 2. loss
+      const {loss, a} = rowLoss(p, i, lse);
+      mass[i] = a;
+      lseHi[i] = lse;
+      lseLo[i] = lse - lseHi[i];
+      if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
+    }
   }
   const d = denominator(p);
   const rs = rowShape(inputs.logits.shape);

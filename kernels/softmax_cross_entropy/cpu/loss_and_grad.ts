@@ -11,6 +11,7 @@ import {lossShape, SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyWithLogits,
 import {denominator, isIgnored, readProblem} from './problem.js';
 import {lossValues} from './reduce.js';
 import {rowGradient, rowLoss, rowMaxAndSum} from './rows.js';
+import * as general from './rows_general.js';
 
 // the parked exps of one row (float64), reused across calls and grown to the largest K seen: O(K)
 let scratch = new Float64Array(0);
@@ -28,16 +29,33 @@ export function softmaxCrossEntropyWithLogits(args: {
   if (scratch.length < p.classes) scratch = new Float64Array(p.classes);
   const e = scratch;
   let total = 0;
-  for (let i = 0; i < p.rows; i++) {
-    if (isIgnored(p, i)) continue;
-    // 1. row max and sum (exp(s − max) parked in e)
-    const {max, sum} = rowMaxAndSum(p, i, e);
-    const lse = max + Math.log(sum);
-    // 2. loss
-    const {loss, a} = rowLoss(p, i, lse);
-    if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
-    // 3. gradient of the reduced loss
-    rowGradient(p, i, lse, a, dy, g, e, 1 / sum);
+  if (p.general) {
+    // focal, a softcap or 'others' smoothing: rows_general.ts (its own scratch rows: s, slope, exps, b)
+    const sc = general.scratchRows(p.classes);
+    const b = general.parksB(p) ? sc.b : null;
+    const h = general.slopeRow(p, sc);
+    for (let i = 0; i < p.rows; i++) {
+      if (isIgnored(p, i)) continue;
+      // 1. row max and sum (s_c, the slope and exp(s − max) parked)
+      const {lse, sum} = general.rowLse(sc.s, p.classes, general.fillRow(p, i, sc, true), sc.e);
+      // 2. loss (b_c parked)
+      const {loss, mass} = general.rowTerms(p, i, sc.s, lse, b);
+      if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
+      // 3. gradient of the reduced loss
+      general.rowGradient(p, i, sc.s, h, lse, mass, b, dy, g, sc.e, 1 / sum);
+    }
+  } else {
+    for (let i = 0; i < p.rows; i++) {
+      if (isIgnored(p, i)) continue;
+      // 1. row max and sum (exp(s − max) parked in e)
+      const {max, sum} = rowMaxAndSum(p, i, e);
+      const lse = max + Math.log(sum);
+      // 2. loss
+      const {loss, a} = rowLoss(p, i, lse);
+      if (attrs.reduction === 'none') perRow[i] = loss; else total += loss;
+      // 3. gradient of the reduced loss
+      rowGradient(p, i, lse, a, dy, g, e, 1 / sum);
+    }
   }
   return [
     backend.makeTensorInfo(lossShape(inputs.logits.shape, attrs.reduction), 'float32',

@@ -19,6 +19,15 @@ export interface Problem {
   invT: number;                 // 1 / temperature
   lambda: number;               // z-loss coefficient λ
   ignoreIndex: number;
+  gamma: number;                // focal γ (0: off)
+  cap: number;                  // softcap c (0: off)
+  /** class ids smoothed over the other classes ('others' with ε > 0; with ε = 0 it is 'all'). */
+  others: boolean;
+  /**
+   * Focal, a softcap or 'others' smoothing: the rows go through rows_general.ts. False for the
+   * defaults, which run rows.ts's code unchanged (bit for bit the results from before these attrs).
+   */
+  general: boolean;
 }
 
 export function values<T extends Float32Array | Int32Array>(backend: MathBackendCPU, t: TensorInfo): T {
@@ -36,11 +45,15 @@ export function readProblem(
   const sparse = labels.dtype === 'int32';
   const ids = sparse ? values<Int32Array>(backend, labels) : null;
   if (ids !== null) checkClassIds(ids, rows, classes, attrs.ignoreIndex);
+  // (absent attrs, from a caller of runKernel that predates them, mean off)
+  const gamma = attrs.focalGamma ?? 0;
+  const cap = attrs.softcap ?? 0;
+  const others = sparse && attrs.labelSmoothingOver === 'others' && attrs.labelSmoothing !== 0;
   return {
     z: values<Float32Array>(backend, logits), rows, classes, ids,
     probs: sparse ? null : values<Float32Array>(backend, labels),
     w, wSum, eps: attrs.labelSmoothing, invT: 1 / attrs.temperature, lambda: attrs.zLoss,
-    ignoreIndex: attrs.ignoreIndex,
+    ignoreIndex: attrs.ignoreIndex, gamma, cap, others, general: gamma !== 0 || cap !== 0 || others,
   };
 }
 
