@@ -9,8 +9,8 @@
 import {NONE} from '../../../../backends/wasm/assembly/reduction';
 import * as scalar from './rows_scalar';
 import * as simd from './rows_simd';
-import {classes, invT, kind, KL_PROBABILITIES, lossAndGradDy, reduction, rowDy, rows, scale, setOptionsGlobals,
-  setProblemGlobals, writeLoss} from './problem';
+import {classes, invT, kind, KL_PROBABILITIES, lossAndGradDy, reduction, rowAuxHi, rowAuxLo, rowDy, rowLseHi, rowLseLo,
+  rows, scale, setOptionsGlobals, setProblemGlobals, writeLoss} from './problem';
 
 /** The tensors of the next call: byte offsets of the logits and the targets; N rows, K classes. */
 export function divergenceSetProblem(z: usize, t: usize, n: i32, k: i32): void {
@@ -27,16 +27,12 @@ export function divergenceSetOptions(kind: i32, temperature: f64, targetTemperat
 
 // @ts-ignore: decorator
 @inline function forwardRow(i: i32): f64 { return ASC_FEATURE_SIMD ? simd.forwardRow(i) : scalar.forwardRow(i); }
-// @ts-ignore: decorator
-@inline function rowLse(): f64 { return ASC_FEATURE_SIMD ? simd.rowLse : scalar.rowLse; }
-// @ts-ignore: decorator
-@inline function rowAux(): f64 { return ASC_FEATURE_SIMD ? simd.rowAux : scalar.rowAux; }
 
-/** A float64 as a float32 pair (hi, lo): hi + lo is good to 2^-48 of it. */
-function storePair(hi: usize, lo: usize, v: f64): void {
-  const h = <f32>v;
+/** a + b (a the larger part) as a float32 pair (hi, lo): good to 2^-48 of it, and lo keeps b if a is a float32. */
+function storePair(hi: usize, lo: usize, a: f64, b: f64): void {
+  const h = <f32>(a + b);
   store<f32>(hi, h);
-  store<f32>(lo, v != v ? NaN : <f32>(v - <f64>h));
+  store<f32>(lo, <f32>((a - <f64>h) + b));
 }
 
 /**
@@ -49,8 +45,14 @@ export function divergenceForward(loss: usize, lseHi: usize, lseLo: usize, aux: 
     const o = <usize>i << 2;
     // 1. row max and sum, 2. loss
     const l = scale * forwardRow(i);
-    storePair(lseHi + o, lseLo + o, rowLse());
-    storePair(aux + o, auxLo + o, rowAux());
+    storePair(lseHi + o, lseLo + o, rowLseHi, rowLseLo);
+    if (kind == KL_PROBABILITIES) {
+      // A alone (auxLow 0, as contract.ts says); NaN for a NaN row
+      store<f32>(aux + o, <f32>rowAuxHi);
+      store<f32>(auxLo + o, rowAuxHi != rowAuxHi ? NaN : 0);
+    } else {
+      storePair(aux + o, auxLo + o, rowAuxHi, rowAuxLo);
+    }
     if (reduction == NONE) store<f32>(loss + o, <f32>l); else total += l;
   }
   writeLoss(loss, total);
@@ -62,13 +64,13 @@ export function divergenceBackward(lseHi: usize, lseLo: usize, aux: usize, auxLo
   for (let i = 0; i < rows; i++) {
     const o = <usize>i << 2;
     const g = grad + ((<usize>i * <usize>K) << 2);
-    const lse = <f64>load<f32>(lseHi + o) + <f64>load<f32>(lseLo + o);
-    let a = <f64>load<f32>(aux + o) + <f64>load<f32>(auxLo + o);
+    const hi = <f64>load<f32>(lseHi + o), lo = <f64>load<f32>(lseLo + o);
+    let a = <f64>load<f32>(aux + o), b = <f64>load<f32>(auxLo + o);
     // the scalar build re-sums A in float64 (the saved one is float32); a NaN A marks a NaN row
-    if (!ASC_FEATURE_SIMD && kind == KL_PROBABILITIES && a == a) a = scalar.targetMass(i);
+    if (!ASC_FEATURE_SIMD && kind == KL_PROBABILITIES && a == a && b == b) a = scalar.targetMass(i);
     const k = rowDy(dy, i) * scale * invT;
     // 3. gradient
-    if (ASC_FEATURE_SIMD) simd.gradientRow(i, lse, a, k, g); else scalar.gradientRow(i, lse, a, k, g);
+    if (ASC_FEATURE_SIMD) simd.gradientRow(i, hi, lo, a, b, k, g); else scalar.gradientRow(i, hi, lo, a, b, k, g);
   }
 }
 

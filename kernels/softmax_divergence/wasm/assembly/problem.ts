@@ -33,6 +33,25 @@ export function setOptionsGlobals(k: i32, t: f64, tt: f64, s: f64, red: i32): vo
   kind = k; temperature = t; invT = 1.0 / t; targetTemperature = tt; invTt = 1.0 / tt; scale = s; reduction = red;
 }
 
+// The last forward row's lse (of s = z/T) and aux (contract.ts: lse_u, A or H), each as an unevaluated
+// float64 sum hi + lo (lse = m_s/T + log S_s: its float32 pair is then formed without rounding away a
+// one-hot-like row's log S ≈ 1e-24 in m + log S), all NaN for a NaN row.
+export let rowLseHi: f64 = 0;
+export let rowLseLo: f64 = 0;
+export let rowAuxHi: f64 = 0;
+export let rowAuxLo: f64 = 0;
+
+/** Sets the last row's lse and aux (see above). */
+export function setRow(lseHi: f64, lseLo: f64, auxHi: f64, auxLo: f64): void {
+  rowLseHi = lseHi; rowLseLo = lseLo; rowAuxHi = auxHi; rowAuxLo = auxLo;
+}
+
+/** A NaN row: lse and aux NaN, and its loss. */
+export function nanRow(): f64 {
+  setRow(NaN, NaN, NaN, NaN);
+  return NaN;
+}
+
 // @ts-ignore: decorator
 @inline export function zRow(i: i32): usize { return zBase + ((<usize>i * <usize>classes) << 2); }
 // @ts-ignore: decorator

@@ -11,21 +11,12 @@
  */
 import {log64} from '../../../../backends/wasm/assembly/math';
 import {expNeg64} from '../../../sigmoid_cross_entropy/wasm/assembly/math';
-import {classes, ENTROPY, fill, invT, invTt, kind, KL_LOGITS, KL_PROBABILITIES, logOfSum, oneClassGradient, tRow,
-  zRow} from './problem';
+import {classes, fill, invT, invTt, kind, KL_LOGITS, KL_PROBABILITIES, logOfSum, nanRow, oneClassGradient, rowAuxHi,
+  rowAuxLo, rowLseHi, rowLseLo, setRow, tRow, zRow} from './problem';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
 
-// the last row's lse (of s = z/T) and aux (contract.ts: lse_u, A or H), both NaN for a NaN row
-export let rowLse: f64 = 0;
-export let rowAux: f64 = 0;
-
-function nanRow(): f64 {
-  rowLse = NaN;
-  rowAux = NaN;
-  return NaN;
-}
 
 /**
  * 'klLogits', 1. and 2.: s = z/T, u = t/T_t; W = Σ e_c·d_c, e_c = exp(u_c − m_u), d_c = (u_c − m_u) −
@@ -76,8 +67,7 @@ function klLogitsRow(i: i32): f64 {
   }
   if (ms == -Infinity || mu == -Infinity) return nanRow();
   const logSs = logOfSum(ns, rs), logSu = logOfSum(nu, ru);
-  rowLse = ms + logSs;
-  rowAux = mu + logSu;
+  setRow(ms, logSs, mu, logSu);
   return inf ? Infinity : w / (nu + ru) - logSu + logSs;
 }
 
@@ -112,8 +102,7 @@ function klProbabilitiesRow(i: i32): f64 {
   }
   if (ms == -Infinity) return nanRow();
   const logSs = logOfSum(ns, rs);
-  rowLse = ms + logSs;
-  rowAux = a;
+  setRow(ms, logSs, a, 0);
   return inf ? Infinity : y + a * logSs;
 }
 
@@ -150,12 +139,11 @@ function entropyRow(i: i32): f64 {
   if (m == -Infinity) return nanRow();
   const logS = logOfSum(n, r);
   const H = logS - v / (n + r);
-  rowLse = m + logS;
-  rowAux = H;
+  setRow(m, logS, H, 0);
   return H;
 }
 
-/** 1. row max and sum, 2. loss, in one read of the row: the unscaled loss; rowLse and rowAux set. */
+/** 1. row max and sum, 2. loss, in one read of the row: the unscaled loss; the row's lse and aux set. */
 export function forwardRow(i: i32): f64 {
   if (kind == KL_LOGITS) return klLogitsRow(i);
   if (kind == KL_PROBABILITIES) return klProbabilitiesRow(i);
@@ -163,13 +151,15 @@ export function forwardRow(i: i32): f64 {
 }
 
 /**
- * 3. gradient of row i from its lse and aux (float64 here: the backward kernel's float32 pairs, or
- * loss-and-grad's own), k = dy·scale/T: k·(p_j − P_j), k·(A·p_j − P_j) or −k·p_j·(log p_j + H), and 0
- * at z_j = −∞ (p_j = 0); a NaN row (NaN lse or aux) is NaN.
+ * 3. gradient of row i from its lse = lseHi + lseLo and aux = auxHi + auxLo (the backward kernel's
+ * float32 pairs, or loss-and-grad's float64 m/T and log S), k = dy·scale/T: k·(p_j − P_j),
+ * k·(A·p_j − P_j) or −k·p_j·(log p_j + H), and 0 at z_j = −∞ (p_j = 0); a NaN row (NaN lse or aux) is
+ * NaN. log p_j = (s_j − lseHi) − lseLo, so a one-hot-like row's log p_max = −log S ≈ −1e-24 survives.
  */
-export function gradientRow(i: i32, lse: f64, aux: f64, k: f64, g: usize): void {
+export function gradientRow(i: i32, lseHi: f64, lseLo: f64, auxHi: f64, auxLo: f64, k: f64, g: usize): void {
   const K = classes, z = zRow(i), t = tRow(i);
-  if (lse != lse || aux != aux) {
+  const aux = auxHi + auxLo;
+  if (lseHi != lseHi || lseLo != lseLo || aux != aux) {
     fill(g, K, NaN);
     return;
   }
@@ -182,10 +172,11 @@ export function gradientRow(i: i32, lse: f64, aux: f64, k: f64, g: usize): void 
     const s = at(z, c) * invT;
     let gc: f64 = 0;
     if (s != -Infinity) {
-      const p = expNeg64(s - lse);
-      if (kind == KL_LOGITS) gc = k * (p - expNeg64(at(t, c) * invTt - aux));
+      const lp = (s - lseHi) - lseLo;
+      const p = expNeg64(lp);
+      if (kind == KL_LOGITS) gc = k * (p - expNeg64((at(t, c) * invTt - auxHi) - auxLo));
       else if (kind == KL_PROBABILITIES) gc = k * (aux * p - at(t, c));
-      else gc = -k * p * ((s - lse) + aux);
+      else gc = -k * p * (lp + aux);
     }
     store<f32>(g + o, <f32>gc);
   }
@@ -202,6 +193,6 @@ export function targetMass(i: i32): f64 {
 /** Loss-and-grad of row i: the forward sweep, then the gradient from its float64 lse and aux. */
 export function lossAndGradRow(i: i32, k: f64, g: usize, scratch: usize): f64 {
   const l = forwardRow(i);
-  gradientRow(i, rowLse, rowAux, k, g);
+  gradientRow(i, rowLseHi, rowLseLo, rowAuxHi, rowAuxLo, k, g);
   return l;
 }
