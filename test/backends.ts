@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {KERNEL_NAMES} from '../kernels/softmax_cross_entropy/contract';
 import {SIGMOID_KERNEL_NAMES} from '../kernels/sigmoid_cross_entropy/contract';
+import {DIVERGENCE_KERNEL_NAMES} from '../kernels/softmax_divergence/contract';
 import {loadedVariant, Variant, WasmBackend} from '../backends/wasm/module';
 import {ready} from '../index';
 
@@ -47,6 +48,27 @@ export interface SigmoidTolerance {
   absolute?: number;
 }
 
+/**
+ * The divergence table's bound (test/divergence_parity.ts), per entry: |got − ref| ≤ rtol·|ref| +
+ * (atol + perSpread·M + perLogit·L)·scale + (perTerm + perTermLse·lse)·terms + absolute for a gradient entry, with
+ * perLossTerm·lossTerms in place of the terms for a loss. scale is the largest finite |ref| in the
+ * compared array; M the case's largest row spread max_c |s_c − max s| (student's or teacher's), which is
+ * what max-shifted float32 arithmetic errs by an ulp of (rows offset by 1000 stay exact: their spread
+ * is small); terms and lse the reference's per-entry gradTerms and entryLse (divergence_reference.ts:
+ * the first-order size of what the entry is formed from, so an entry that cancels, P ≈ p, is bounded
+ * by an ulp of its own terms, not of its row's largest); lossTerms likewise per loss entry.
+ */
+export interface DivergenceTolerance {
+  rtol: number; atol: number; perSpread: number; perTerm: number; perTermLse: number; perLossTerm: number;
+  /**
+   * Times the case's largest finite |s_c| or |u_c| (and scale), in place of the spread, for arithmetic
+   * that is not max-shifted (the composite's float32 lse: an ulp of |lse| in every log p). 0 if absent.
+   */
+  perLogit?: number;
+  /** An absolute floor (0 if absent): float32's subnormal step, or float16's. */
+  absolute?: number;
+}
+
 export interface BackendUnderTest {
   name: string;
   /** Makes the backend active (registering it first if needed). */
@@ -54,7 +76,21 @@ export interface BackendUnderTest {
   tolerance: Tolerance;
   /** The sigmoid family's bound (its own precision story: see each backend's SIGMOID_* constant). */
   sigmoidTolerance: SigmoidTolerance;
+  /** The divergence family's bound (see each backend's DIVERGENCE_* constant). */
+  divergenceTolerance: DivergenceTolerance;
 }
+
+/**
+ * Divergences on cpu (and the scalar wasm build): float64 throughout, outputs rounded to float32 once
+ * (half an ulp, 2^-25 ≈ 3e-8 relative; rtol allows four, for exp's and log's few float64 ulps on the
+ * way), below float32's normal range its subnormal step (absolute). Where an entry cancels (P ≈ p, a
+ * teacher equal to the student, a uniform row's entropy) float64 errs by a few of its ulps of the terms
+ * (perTerm, perLossTerm 1e-15 ≈ 4.5 float64 ulps); the backward kernel reads lse (and the teacher's lse,
+ * or H) as float32 pairs, good to 2^-48 ≈ 3.6e-15 of themselves, which p = exp(s − lse) carries
+ * (perTermLse, as cross-entropy's).
+ */
+export const DIVERGENCE_CPU_TOLERANCE: DivergenceTolerance =
+    {rtol: 1.2e-7, atol: 0, perSpread: 0, perTerm: 1e-15, perTermLse: 4e-15, perLossTerm: 1e-15, absolute: 1.5e-45};
 
 /**
  * Sigmoid on cpu (and the scalar wasm build): float64 per entry and in the reduced sum, outputs
@@ -81,6 +117,7 @@ export const CPU: BackendUnderTest = {
   setup: async () => { await tf.setBackend('cpu'); },
   tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0, perTerm: 0, perTermLse: 4e-15},
   sigmoidTolerance: SIGMOID_CPU_TOLERANCE,
+  divergenceTolerance: DIVERGENCE_CPU_TOLERANCE,
 };
 
 /**
@@ -102,13 +139,25 @@ export const SIGMOID_COMPOSITE_TOLERANCE: SigmoidTolerance =
  * model is confident (ℓ ≈ 1e-5 from terms of 15) it errs by a float32 ulp of those terms
  * (perLossTerm; measured 8.3e-9 of them).
  */
+/**
+ * Divergences through the composite fallback (ops/divergence_composite.ts): stock tfjs float32 ops, a
+ * rounding per op. log p = s − lse and log P are float32, lse itself rounded to an ulp of |lse| (not
+ * max-shifted: perLogit, as cross-entropy's composite; rows offset by 1000 are not exact here), and
+ * an exp of them carries that as a relative error of (1 + |log p|) ulps (gradTerms and lossTerms hold
+ * those factors): so each output is good to a few float32 ulps of its terms (perTerm 4 ulps; a loss
+ * term takes some five float32 operations, perLossTerm 10 ulps: measured 6.6 where P = float32(p)),
+ * of the spread (perSpread: 2 ulps), and of its own size (rtol: 8, the sums of K float32 terms).
+ */
+export const DIVERGENCE_COMPOSITE_TOLERANCE: DivergenceTolerance = {rtol: 5e-7, atol: 0, perSpread: 1.2e-7,
+  perLogit: 2e-7, perTerm: 2.4e-7, perTermLse: 0, perLossTerm: 6e-7, absolute: 1.5e-45};
+
 const COMPOSITE: BackendUnderTest = {
   name: 'composite (cpu without fused kernels)',
   setup: async () => {
     const name = 'cpu-composite';
     if (tf.findBackend(name) == null) {
       tf.registerBackend(name, () => new MathBackendCPU());
-      const fused: readonly string[] = [...KERNEL_NAMES, ...SIGMOID_KERNEL_NAMES];
+      const fused: readonly string[] = [...KERNEL_NAMES, ...SIGMOID_KERNEL_NAMES, ...DIVERGENCE_KERNEL_NAMES];
       for (const k of tf.getKernelsForBackend('cpu')) {
         if (!fused.includes(k.kernelName)) tf.registerKernel({...k, backendName: name});
       }
@@ -117,6 +166,7 @@ const COMPOSITE: BackendUnderTest = {
   },
   tolerance: {rtol: 2e-5, atol: 2e-6, perLogit: 2e-7, perTerm: 3e-7, perLossTerm: 2e-8},
   sigmoidTolerance: SIGMOID_COMPOSITE_TOLERANCE,
+  divergenceTolerance: DIVERGENCE_COMPOSITE_TOLERANCE,
 };
 
 /**
@@ -152,11 +202,22 @@ export const SIGMOID_WASM_TOLERANCE: SigmoidTolerance =
  * errs by an ulp or two of its terms (perTerm; measured up to 5.3e-8 of them). K = 1 is exact (p = 1).
  * Making those entries exact would take a float64 exp per element (two lanes, not four).
  */
+/**
+ * Divergences on the wasm SIMD builds: the cross-entropy kernels' split (exps on four float32 lanes,
+ * every sum, lse and the loss in float64, gradient lanes in float32), so cpu's bound on losses, and on
+ * a gradient entry an ulp or two of its terms where it cancels (perTerm 2 float32 ulps: p_j and P_j
+ * formed from float32 exps, as cross-entropy's perTerm) and an ulp of the spread in an exp argument
+ * (perSpread).
+ */
+export const DIVERGENCE_WASM_TOLERANCE: DivergenceTolerance =
+    {rtol: 5e-7, atol: 0, perSpread: 6e-8, perTerm: 1.2e-7, perTermLse: 4e-15, perLossTerm: 1.2e-7, absolute: 1.5e-45};
+
 export const WASM: BackendUnderTest = {
   name: 'wasm (SIMD)',
   setup: () => setUpWasm(true, 'simd'),
   tolerance: {rtol: 5e-7, atol: 2e-7, perLogit: 0, perTerm: 1.2e-7, perTermLse: 4e-15},
   sigmoidTolerance: SIGMOID_WASM_TOLERANCE,
+  divergenceTolerance: DIVERGENCE_WASM_TOLERANCE,
 };
 
 /**
@@ -169,6 +230,7 @@ export const WASM_SCALAR: BackendUnderTest = {
   setup: () => setUpWasm(false, 'scalar'),
   tolerance: CPU.tolerance,
   sigmoidTolerance: SIGMOID_CPU_TOLERANCE,
+  divergenceTolerance: DIVERGENCE_CPU_TOLERANCE,
 };
 
 /**
@@ -234,5 +296,31 @@ export const WEBGL_F16_SIGMOID_TOLERANCE: SigmoidTolerance =
  * 9.4e-8 of the terms at the 10^6-entry mean, flushed subnormals).
  */
 export const WEBGPU_SIGMOID_TOLERANCE: SigmoidTolerance = WEBGL_SIGMOID_TOLERANCE;
+
+/**
+ * Divergences on webgl with float32 textures and on webgpu, in Chromium: float32 shader arithmetic
+ * (GLSL and WGSL have nothing wider), max-shifted: d_c = (u_c − m_u) − (s_c − m_s) and every exp
+ * argument to an ulp or two of the spread (perSpread), p and P from float32 exps whose relative error
+ * (1 + |log p|) ulps the terms carry, sums in float32 blocks (rtol, as cross-entropy's 2e-6): an entry
+ * that cancels to 4 ulps of its terms (perTerm and perLossTerm, as cross-entropy's perTerm 2.5e-7);
+ * the saved lse pairs are float32 pairs there too (their 2^-48 is far inside perTerm). GPUs flush
+ * subnormals (absolute 2·2^-126, as the sigmoid table's).
+ */
+export const DIVERGENCE_WEBGL_TOLERANCE: DivergenceTolerance =
+    {rtol: 2e-6, atol: 0, perSpread: 1.2e-7, perTerm: 2.5e-7, perTermLse: 0, perLossTerm: 2.5e-7, absolute: 2.4e-38};
+
+/** webgpu: f32 storage and arithmetic, the same error sources as webgl with float32 textures. */
+export const DIVERGENCE_WEBGPU_TOLERANCE: DivergenceTolerance = DIVERGENCE_WEBGL_TOLERANCE;
+
+/**
+ * Divergences on webgl with float16 textures, against the reference of the float16 values the textures
+ * hold (divergence_parity.ts divergenceCaseReference(c, true): inputs and outputs rounded to float16,
+ * as the sigmoid table does): what remains is the rounding of every value one program hands the next
+ * (2^-11 ≈ 4.9e-4 relative: row statistics, lse), which an exp argument carries as an absolute error of
+ * that much of the spread (perSpread), a gradient entry of its terms (perTerm), and the outputs' own
+ * rounding (rtol 2^-10, absolute float16's subnormal step 2^-24 twice).
+ */
+export const DIVERGENCE_WEBGL_F16_TOLERANCE: DivergenceTolerance =
+    {rtol: 2e-3, atol: 0, perSpread: 1e-3, perTerm: 2e-3, perTermLse: 0, perLossTerm: 2e-3, absolute: 1.2e-7};
 
 export const BACKENDS: BackendUnderTest[] = [CPU, COMPOSITE, WASM];

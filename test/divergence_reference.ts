@@ -47,6 +47,8 @@ export interface DivRefResult {
   lossTerms: number[];
   /** The largest finite spread max_c |s_c − max s| of any row (student's and teacher's). */
   maxSpread: number;
+  /** The largest finite |s_c| or |u_c| of the case. */
+  maxLogit: number;
 }
 
 /** log-probabilities of a row of (scaled) logits, and its log-sum-exp; NaN everywhere for a NaN row. */
@@ -60,6 +62,12 @@ function logSoftmax(s: number[]): {logp: number[], lse: number} | null {
   for (let c = 0; c < s.length; c++) if (c !== top) R += Math.exp(s[c] - m);
   const l1p = Math.log1p(R);
   return {logp: s.map((v) => (v - m) - l1p), lse: m + l1p};
+}
+
+function largest(s: number[]): number {
+  let m = 0;
+  for (const v of s) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  return m;
 }
 
 function spread(s: number[]): number {
@@ -88,6 +96,7 @@ export function divergenceReference(logits: ArrayLike<number>, targets: ArrayLik
   const rowLse: number[] = [];
   const rowLossTerms: number[] = [];
   let maxSpread = 0;
+  let maxLogit = 0;
   const nanRow = () => {
     rowLoss.push(NaN);
     rowGrad.push(new Array(K).fill(NaN));
@@ -104,6 +113,7 @@ export function divergenceReference(logits: ArrayLike<number>, targets: ArrayLik
       continue;
     }
     maxSpread = Math.max(maxSpread, spread(s));
+    maxLogit = Math.max(maxLogit, largest(s));
     const logp = st.logp;
     const p = logp.map(Math.exp);
 
@@ -143,6 +153,7 @@ export function divergenceReference(logits: ArrayLike<number>, targets: ArrayLik
         continue;
       }
       maxSpread = Math.max(maxSpread, spread(u));
+      maxLogit = Math.max(maxLogit, largest(u));
       logP = ut.logp;
       P = logP.map(Math.exp);
       lseU = ut.lse;
@@ -219,5 +230,5 @@ export function divergenceReference(logits: ArrayLike<number>, targets: ArrayLik
       entryLse.push(rowLse[i]);
     }
   }
-  return {loss, grad, gradTerms, entryLse, lossTerms, maxSpread};
+  return {loss, grad, gradTerms, entryLse, lossTerms, maxSpread, maxLogit};
 }
