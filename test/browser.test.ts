@@ -17,6 +17,12 @@ import {CPU, Tolerance, WASM, WEBGL_F16_TOLERANCE, WEBGL_TOLERANCE, WEBGPU_TOLER
 import {SIGMOID_KERNEL_NAMES} from '../kernels/sigmoid_cross_entropy/contract';
 import {SigmoidTolerance, WEBGL_F16_SIGMOID_TOLERANCE, WEBGL_SIGMOID_TOLERANCE, WEBGPU_SIGMOID_TOLERANCE} from './backends';
 import type {SigmoidTableRun} from './browser/sigmoid_page';
+import {DIVERGENCE_KERNEL_NAMES} from '../kernels/softmax_divergence/contract';
+import {DIVERGENCE_WEBGL_F16_TOLERANCE, DIVERGENCE_WEBGL_TOLERANCE, DIVERGENCE_WEBGPU_TOLERANCE, DivergenceTolerance}
+  from './backends';
+import type {DivergenceTableRun} from './browser/divergence_page';
+import {DIVERGENCE_CASES, DivergenceCase} from './divergence_cases';
+import {divergenceCaseReference, expectDivergenceAgreement, expectDivergenceReference} from './divergence_parity';
 import {SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
 import {expectSigmoidAgreement, expectSigmoidReference, sigmoidCaseReference} from './sigmoid_parity';
 import {bundlePage} from './browser/bundle';
@@ -29,6 +35,7 @@ import type {SigmoidWebGLPage} from './browser/sigmoid_webgl_page';
 import {INVALID_CASE, INVALID_ROWS, LARGE_N_CASES} from './browser/webgpu_cases';
 import type {WebGPUChecks} from './browser/webgpu_checks';
 import type {SigmoidWebGPUChecks, SigmoidWebGPUPage} from './browser/sigmoid_webgpu_checks';
+import type {DivergenceWebGLChecks, DivergenceWebGLPage} from './browser/divergence_webgl_checks';
 import type {Counts} from './browser/webgpu_counters';
 import {Server, serve} from './browser/server';
 import {CASES, materialize} from './cases';
@@ -610,6 +617,87 @@ describe('sigmoid parity', () => {
 });
 
 /**
+ * The divergence parity table (test/divergence_cases.ts: KL, distillation, entropy) in Chromium, on
+ * every run above: the page runs each case through divergence_parity_run.ts
+ * (browser/divergence_page.ts), the code Node's table runs, and here the numbers meet the same float64
+ * reference and checks as in test/divergence_parity.ts.
+ */
+describe('divergence parity', () => {
+  const divergenceRuns = new Map<string, DivergenceTableRun | Error>();
+  const divergenceTolerance = (run: Run): DivergenceTolerance => (run.backend === 'cpu' ? CPU.divergenceTolerance
+    : run.backend === 'wasm' ? WASM.divergenceTolerance : run.backend === 'webgpu' ? DIVERGENCE_WEBGPU_TOLERANCE
+      : run.f16 ? DIVERGENCE_WEBGL_F16_TOLERANCE : DIVERGENCE_WEBGL_TOLERANCE);
+
+  beforeAll(async () => {
+    const srv = server as Server;
+    for (const run of RUNS) {
+      const url = (run.page === 'plain' ? srv.plain : srv.isolated) + (run.f16 ? '?f16' : '');
+      try {
+        const t0 = Date.now();
+        const got = await inPage(`divergence table on ${run.label}`, url,
+            (page) => page.evaluate((b) => (window as unknown as PageWindow).fusedCE.divergenceTable(b), run.backend));
+        const slowest = Object.entries(got.ms).sort((a, b) => b[1] - a[1]).slice(0, 2);
+        console.log(`divergence table on ${run.label}: ${DIVERGENCE_CASES.length - Object.keys(got.errors).length}/` +
+            `${DIVERGENCE_CASES.length} cases ran without throwing, in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
+            `slowest: ${slowest.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`);
+        divergenceRuns.set(run.label, got);
+      } catch (e) {
+        divergenceRuns.set(run.label, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+  }, RUNS.length * RUN_LIMIT_MS + 60_000);
+
+  const tableOf = (run: Run): DivergenceTableRun => {
+    const t = divergenceRuns.get(run.label);
+    if (t === undefined) throw new Error(`the divergence table did not run on ${run.label}`);
+    if (t instanceof Error) throw new Error(`the divergence table on ${run.label} failed in Chromium: ${t.stack ?? t.message}`);
+    return t;
+  };
+
+  test.each(RUNS)('$label: ran on its backend with the three divergence kernels', (run) => {
+    const t = tableOf(run);
+    expect([t.backend, t.divergenceKernels]).toEqual([run.backend, [...DIVERGENCE_KERNEL_NAMES]]);
+  });
+
+  /**
+   * float16 textures do not keep ±∞ (see runsFor above: −∞ masks in logits or teacher logits, +∞
+   * rows, +∞ losses), nor a loss past float16's largest value (65504), which comes back as NaN: those
+   * cases run on every other run.
+   */
+  const infinite = (v: number) => v === Infinity || v === -Infinity;
+  const beyondFloat16 = (c: DivergenceCase) => (c.masked ?? []).length > 0 ||
+    [...(c.logits ?? []), ...(c.targets ?? [])].some(([, , v]) => infinite(v)) ||
+    divergenceCaseReference(c).loss.some((v) => infinite(v) || Math.abs(v) > 65504);
+  const divergenceRunsFor = (c: DivergenceCase) => RUNS.filter((r) => !(r.f16 && beyondFloat16(c)));
+
+  describe.each(DIVERGENCE_CASES)('$name', (c) => {
+    const resultsOf = (run: Run): Results => {
+      const t = tableOf(run);
+      const error = t.errors[c.name];
+      if (error !== undefined) throw new Error(`${run.label} in Chromium threw: ${error}`);
+      const r = t.results[c.name];
+      return {forward: Array.from(r.forward), vgLoss: Array.from(r.vgLoss), vgGrad: Array.from(r.vgGrad),
+        lgLoss: Array.from(r.lgLoss), lgGrad: Array.from(r.lgGrad)};
+    };
+
+    // float16 textures: the reference of the float16 values the textures hold (divergenceCaseReference)
+    test.each(divergenceRunsFor(c))('$label in Chromium matches the float64 reference', (run) => {
+      expectDivergenceReference(`${run.label} (Chromium)`, resultsOf(run), divergenceCaseReference(c, run.f16 === true),
+          divergenceTolerance(run));
+    });
+
+    test('Chromium backends agree with Chromium cpu', () => {
+      const [first, ...rest] = RUNS;
+      const a = resultsOf(first);
+      for (const run of rest.filter((r) => !r.f16)) {  // float16 is checked against the reference only
+        expectDivergenceAgreement(first.label, a, run.label, resultsOf(run), divergenceTolerance(run),
+            divergenceCaseReference(c));
+      }
+    });
+  });
+});
+
+/**
  * The sigmoid WebGL kernels' own checks (browser/sigmoid_webgl_checks.ts, in a page of their own:
  * browser/sigmoid_webgl_page.ts), with float32 textures and with float16 ones: program runs per step,
  * no compile at a new batch size, no leaks, γ = 0's bits, empty inputs, and results against the
@@ -788,5 +876,99 @@ describeFor('webgpu')('sigmoid webgpu', () => {
     expect(c.agreement.flatMap((a) => [...a.mismatches.map((m) => `${a.name}: ${m}`),
       ...(a.lossErr > 2e-6 ? [`${a.name}: loss error ${a.lossErr} (${a.worst[0]})`] : []),
       ...(a.gradErr > 2e-6 ? [`${a.name}: gradient error ${a.gradErr} (${a.worst[1]})`] : [])])).toEqual([]);
+  });
+});
+
+/**
+ * The divergence WebGL kernels' own checks (browser/divergence_webgl_checks.ts, a page of its own),
+ * with float32 and float16 textures: programs per step, no compile at a new batch size, no leaks, K = 1's
+ * exact zeros, empty inputs, a teacher at 1e4, and results against the checks' own float64 formula.
+ * Bounds are in units of each value's terms (the checks' compare()): float32 measured at most 4.4e-8
+ * (losses) and 1.8e-7 (gradients) on SwiftShader; float16 textures round every stored value to 11 bits
+ * (2^-11 = 4.9e-4; measured 2.4e-4 and 4.8e-4).
+ */
+describeFor('webgl')('divergence webgl', () => {
+  const MODES = [{label: 'float32 textures', query: '', half: false}, {label: 'float16 textures', query: '?f16', half: true}];
+  const bound = (half: boolean) => (half ? 1e-3 : 5e-7);
+  const divergenceChecks = new Map<string, DivergenceWebGLChecks | Error>();
+
+  beforeAll(async () => {
+    const own = await serve((await bundlePage('test/browser/divergence_webgl_checks.ts')).code);
+    try {
+      for (const mode of MODES) {
+        try {
+          const c = await inPage(`divergence webgl checks, ${mode.label}`, own.plain + mode.query, (page) =>
+            page.evaluate(() => (window as unknown as {fusedCE: DivergenceWebGLPage}).fusedCE.divergenceWebglChecks()));
+          console.log(`divergence webgl checks, ${mode.label}: our programs forward/value-and-grad/loss-and-grad ` +
+              `(all value-and-grad) ${c.steps.map((s) => `[${s.shape}] ${s.options}: ${s.forward}/${s.valueAndGrad}/` +
+              `${s.lossAndGrad} (${s.valueAndGradAll})`).join('; ')}; ` +
+              `teacher at 1e4: loss relative error ${c.teacher.lossRel.toExponential(2)}; largest errors in terms: ` +
+              `loss ${Math.max(...c.agreement.map((a) => a.lossErr)).toExponential(2)}, ` +
+              `gradient ${Math.max(...c.agreement.map((a) => a.gradErr)).toExponential(2)}`);
+          divergenceChecks.set(mode.label, c);
+        } catch (e) {
+          divergenceChecks.set(mode.label, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    } finally {
+      await own.close();
+    }
+  }, 2 * RUN_LIMIT_MS + 60_000);
+
+  describe.each(MODES)('$label', (mode) => {
+    /** The checks' results; throws why they failed, or why `part` did. */
+    const got = (part: string): DivergenceWebGLChecks => {
+      const c = divergenceChecks.get(mode.label);
+      if (c === undefined) throw new Error(`the divergence webgl checks (${mode.label}) did not run`);
+      if (c instanceof Error) throw new Error(`the divergence webgl checks (${mode.label}) failed in Chromium: ${c.stack ?? c.message}`);
+      if (c.errors[part] !== undefined) throw new Error(`the divergence webgl check '${part}' threw in Chromium: ${c.errors[part]}`);
+      return c;
+    };
+    test('the page runs with the textures this mode is about', () => {
+      expect(got('steps').renderFloat32).toBe(!mode.half);
+    });
+    // tfjs's own programs in a KL value-and-grad step: only the tape's dy (for 'none' a fill of ones of
+    // the loss's shape; with float16 textures the upload of the scalar 1 that float32 ones pass as a
+    // uniform). Entropy's step is not asserted on them: the op passes the logits as the targets too, so
+    // the tape adds the targets' zero gradient to the logits' (logged above).
+    test('programs per step: forward 2, value-and-grad 3 (the tape\'s backward 1), loss-and-grad 3 and no tfjs program', () => {
+      const c = got('steps');
+      expect(c.tape).toBe(true);
+      expect(c.steps.length).toBeGreaterThan(0);
+      expect(c.steps.filter((s) => s.forward !== 2 || s.valueAndGrad !== 3 || s.lossAndGrad !== 3 || s.lossAndGradAll !== 3 ||
+        (!s.options.startsWith('entropy') && s.valueAndGradAll !== 3 + (s.options.includes('none') || mode.half ? 1 : 0)))
+          .map((s) => `[${s.shape}] ${s.options}: ${JSON.stringify(s)}`)).toEqual([]);
+    });
+    test('a new batch size compiles no new program (sizes are uniforms)', () => {
+      const {newBatch} = got('newBatch');
+      expect(newBatch.length).toBeGreaterThan(0);
+      expect(newBatch.filter((b) => b.compiled !== 0)).toEqual([]);
+    });
+    test('losses and gradients match the float64 formula; NaN, ±∞ exactly', () => {
+      const {agreement} = got('agreement');
+      expect(agreement.length).toBeGreaterThan(50);
+      const b = bound(mode.half);
+      expect(agreement.flatMap((a) => [...a.mismatches.map((m) => `${a.name}: ${m}`),
+        ...(a.lossErr > b ? [`${a.name}: loss error ${a.lossErr} (${a.worst[0]})`] : []),
+        ...(a.gradErr > b ? [`${a.name}: gradient error ${a.gradErr} (${a.worst[1]})`] : [])])).toEqual([]);
+    });
+    test('distillation with teacher and student logits near ±1e4 (±1e3 with float16 textures) stays exact', () => {
+      const {teacher} = got('teacher');
+      expect(teacher.lossRel).toBeLessThan(mode.half ? 2e-3 : 1e-6);
+      expect(teacher.gradErr).toBeLessThan(bound(mode.half));
+    });
+    test('K = 1: every loss and gradient entry is exactly 0', () => {
+      expect(got('singleClass').singleClass.map((s) => ({kind: s.kind, zero: s.losses.every((v) => Object.is(v, 0)),
+        gradNonZero: s.gradNonZero}))).toEqual(['klProbabilities', 'klLogits', 'entropy'].map((kind) =>
+        ({kind, zero: true, gradNonZero: 0})));
+    });
+    test('an empty input runs no program: losses exactly 0, an empty gradient', () => {
+      expect(got('empty').empty).toEqual({programs: 0, loss: [0, 0], gradSize: 0});
+    });
+    test('no textures, data ids or tensors leak over 200 training steps', () => {
+      const {leak} = got('leak');
+      expect(leak.before.length).toBe(4);
+      expect(leak.after).toEqual(leak.before);
+    });
   });
 });

@@ -23,6 +23,7 @@ import {runCase, runCaseAsync} from '../parity_run';
 import {EmptyChecks, runEmptyChecks, useComposite} from './empty_checks';
 import {LayersCurves, layersCurves} from './layers_checks';
 import {runSigmoidTable, SigmoidTableRun} from './sigmoid_page';
+import {DivergenceTableRun, runDivergenceTable} from './divergence_page';
 import {runTableCases, TableRun} from './table_run';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
@@ -153,6 +154,8 @@ export interface PageApi {
   emptyChecks(backend: string, composite: boolean): Promise<EmptyChecks>;
   /** The sigmoid parity table on `backend` (sigmoid_page.ts). */
   sigmoidTable(backend: string): Promise<SigmoidTableRun>;
+  /** The divergence parity table on `backend` (divergence_page.ts). */
+  divergenceTable(backend: string): Promise<DivergenceTableRun>;
 }
 
 /** A second instance of a GPU backend, for its composite fallback (empty_checks.ts useComposite). */
@@ -177,5 +180,9 @@ const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts
   sigmoidTable: async (backend) => {
     await use(backend);
     return runSigmoidTable();
+  },
+  divergenceTable: async (backend) => {
+    await use(backend);
+    return runDivergenceTable();
   }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
