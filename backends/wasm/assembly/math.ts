@@ -128,3 +128,55 @@ export function log64(x: f64): f64 {
   const kf = <f64>k;
   return kf * LN2_HI + (kf * LN2_LO + 2.0 * u * s);
 }
+
+/**
+ * e^x − 1 in float64, for the softmax family's focal terms (q = 1 − p = −expm1(s − lse)), where
+ * exp64(x) − 1 would keep only the bits of x above 2^-52 when x is near 0. For |x| ≤ ln2/2 its
+ * degree-13 Taylor polynomial (truncation |x|^14/14!·e^|x| < 1.2e-17·|x|); beyond that exp64(x) − 1,
+ * which cancels at most to 0.29 of exp's size there (a few ulp). expm1(−∞) = −1, expm1(+∞) = +∞.
+ */
+export function expm1_64(x: f64): f64 {
+  if (!(abs(x) <= 0.34657359027997264)) return exp64(x) - 1.0;  // |x| > ln2/2, or NaN
+  // x·Σ_j x^j/(j + 1)!, j ≤ 12
+  let p = 1.0 / 6227020800;
+  p = 1.0 / 479001600 + x * p;
+  p = 1.0 / 39916800 + x * p;
+  p = 1.0 / 3628800 + x * p;
+  p = 1.0 / 362880 + x * p;
+  p = 1.0 / 40320 + x * p;
+  p = 1.0 / 5040 + x * p;
+  p = 1.0 / 720 + x * p;
+  p = 1.0 / 120 + x * p;
+  p = 1.0 / 24 + x * p;
+  p = 1.0 / 6 + x * p;
+  p = 0.5 + x * p;
+  p = 1.0 + x * p;
+  return x * p;
+}
+
+// sech²(x) of the last tanh64 call
+export let tanhSlope: f64 = 0;
+
+/**
+ * tanh(x) in float64, and its slope sech²(x) = 1 − tanh²(x) left in tanhSlope (the softcap's
+ * gradient factor), both without cancellation: with e = e^(−2|x|), tanh|x| = (1 − e)/(1 + e), formed
+ * as −u/(2 + u) from u = e − 1 = expm1(−2|x|) (exact near 0, where 1 − e is not), and
+ * sech² = 4e/(1 + e)² (where 1 − t² would be all rounding as |t| nears 1). e itself comes from exp64
+ * where it is below √½, so its relative accuracy holds as it goes to 0 (1 + u would lose it).
+ * tanh(±∞) = ±1 with slope 0; NaN gives NaN.
+ */
+export function tanh64(x: f64): f64 {
+  const y = -2.0 * abs(x);
+  let e: f64, u: f64;
+  if (y < -0.34657359027997264) {
+    e = exp64(y);
+    u = e - 1.0;
+  } else {
+    u = expm1_64(y);
+    e = 1.0 + u;
+  }
+  const t = -u / (2.0 + u);
+  const d = 1.0 + e;
+  tanhSlope = 4.0 * e / (d * d);
+  return x < 0 ? -t : t;
+}

@@ -18,6 +18,8 @@ export function setUpCall(backend: WasmBackend, inputs: SoftmaxCrossEntropyInput
     checkClassIds(new Int32Array(memoryOf(backend).buffer, offsetOf(backend, labels), N), N, K, attrs.ignoreIndex);
   }
   m.setProblem(offsetOf(backend, logits), offsetOf(backend, labels), offsetOf(backend, classWeights), N, K, ids);
-  m.setOptions(attrs.labelSmoothing, attrs.temperature, attrs.zLoss, attrs.ignoreIndex, REDUCTION[attrs.reduction]);
+  // (absent attrs, from a caller of runKernel that predates them, mean off)
+  m.setOptions(attrs.labelSmoothing, attrs.temperature, attrs.zLoss, attrs.ignoreIndex, REDUCTION[attrs.reduction],
+      attrs.focalGamma ?? 0, attrs.softcap ?? 0, attrs.labelSmoothingOver === 'others');
   return m;
 }

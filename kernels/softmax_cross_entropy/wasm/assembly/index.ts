@@ -10,34 +10,59 @@
  */
 import * as simd from './rows_simd';
 import * as scalar from './rows_scalar';
+import * as general from './rows_general';
 import {MEAN, NONE, SUM} from '../../../../backends/wasm/assembly/reduction';
-import {classes, denominator, isIgnored, reduction, rows, setOptionsGlobals, setProblemGlobals, targetMass} from './problem';
+import {classes, denominator, general as isGeneral, isIgnored, reduction, rows, setOptionsGlobals, setProblemGlobals,
+  targetMass} from './problem';
 
 /** The tensors of the next call: byte offsets of logits, labels, class weights; N, K; labels are ids. */
 export function setProblem(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
   setProblemGlobals(z, y, w, n, k, ids);
 }
 
-/** The attributes of the next call; reduction is 0 none, 1 sum, 2 mean. */
-export function setOptions(smoothing: f64, temperature: f64, zLoss: f64, ignore: i32, red: i32): void {
-  setOptionsGlobals(smoothing, temperature, zLoss, ignore, red);
+/**
+ * The attributes of the next call (after setProblem: 'others' needs to know the labels are ids);
+ * reduction is 0 none, 1 sum, 2 mean; focal γ and softcap c are off at 0, overOthers is
+ * labelSmoothingOver 'others'.
+ */
+export function setOptions(smoothing: f64, temperature: f64, zLoss: f64, ignore: i32, red: i32, focalGamma: f64,
+    softcap: f64, overOthers: bool): void {
+  setOptionsGlobals(smoothing, temperature, zLoss, ignore, red, focalGamma, softcap, overOthers);
 }
 
+// Each row step is the build's own (rows_simd.ts or rows_scalar.ts), or rows_general.ts for focal, a
+// softcap or 'others' smoothing: one branch per row, the defaults' arithmetic untouched.
 // @ts-ignore: decorator
-@inline function logSumExp(i: i32): f64 { return ASC_FEATURE_SIMD ? simd.logSumExp(i) : scalar.logSumExp(i); }
+@inline function logSumExp(i: i32): f64 {
+  if (isGeneral) return general.logSumExp(i);
+  return ASC_FEATURE_SIMD ? simd.logSumExp(i) : scalar.logSumExp(i);
+}
+// (rows_general.ts parks nothing: its gradient forms p_c from the lse)
 // @ts-ignore: decorator
 @inline function logSumExpParked(i: i32, g: usize): f64 {
+  if (isGeneral) return general.logSumExp(i);
   return ASC_FEATURE_SIMD ? simd.logSumExpParked(i, g) : scalar.logSumExpParked(i, g);
 }
 // @ts-ignore: decorator
-@inline function rowLoss(i: i32, lse: f64): f64 { return ASC_FEATURE_SIMD ? simd.rowLoss(i, lse) : scalar.rowLoss(i, lse); }
+@inline function rowLoss(i: i32, lse: f64): f64 {
+  if (isGeneral) return general.rowLoss(i, lse);
+  return ASC_FEATURE_SIMD ? simd.rowLoss(i, lse) : scalar.rowLoss(i, lse);
+}
 // @ts-ignore: decorator
-@inline function rowMass(): f64 { return ASC_FEATURE_SIMD ? simd.rowMass : scalar.rowMass; }
+@inline function rowMass(): f64 {
+  if (isGeneral) return general.rowMass;
+  return ASC_FEATURE_SIMD ? simd.rowMass : scalar.rowMass;
+}
+// the backward kernel's A (B with focal), re-summed in float64
+// @ts-ignore: decorator
+@inline function savedMass(i: i32, lse: f64): f64 { return isGeneral ? general.mass(i, lse) : targetMass(i); }
 // @ts-ignore: decorator
 @inline function fill(p: usize, n: i32, v: f32): void { if (ASC_FEATURE_SIMD) simd.fill(p, n, v); else scalar.fill(p, n, v); }
 // @ts-ignore: decorator
 @inline function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
-  if (ASC_FEATURE_SIMD) simd.rowGradient(i, lse, a, dy, g, parked); else scalar.rowGradient(i, lse, a, dy, g, parked);
+  if (isGeneral) general.rowGradient(i, lse, a, dy, g);
+  else if (ASC_FEATURE_SIMD) simd.rowGradient(i, lse, a, dy, g, parked);
+  else scalar.rowGradient(i, lse, a, dy, g, parked);
 }
 
 /** The reduced loss: the per-row losses were written for 'none'; else the total, or total / D (0 if D = 0). */
@@ -47,8 +72,9 @@ function writeLoss(out: usize, total: f64, d: f64): void {
 }
 
 /**
- * FusedSoftmaxCrossEntropy: → loss, lse as a float32 pair (hi, lo), D, and A = Σ_c a_c per row (the
- * contract's targetMass; this module's backward kernel re-sums A in float64). One read of the logits.
+ * FusedSoftmaxCrossEntropy: → loss, lse as a float32 pair (hi, lo), D, and A = Σ_c a_c per row (B with
+ * focal: the contract's targetMass; this module's backward kernel re-sums it in float64). One read of
+ * the logits (two in rows_general.ts where a row's loss has more than one term).
  */
 export function forward(loss: usize, lseHi: usize, lseLo: usize, den: usize, mass: usize): void {
   let total: f64 = 0;
@@ -84,7 +110,7 @@ function rowDy(dy: usize, d: f64, i: i32): f64 {
 }
 
 /**
- * FusedSoftmaxCrossEntropyGrad: → dlogits, from the saved lse; no max or sum recomputed. A is summed
+ * FusedSoftmaxCrossEntropyGrad: → dlogits, from the saved lse; no max or sum recomputed. A (B) is summed
  * here in float64, not taken from the forward's float32 targetMass (see contract.ts: it cancels).
  */
 export function backward(lseHi: usize, lseLo: usize, den: usize, dy: usize, grad: usize): void {
@@ -99,7 +125,7 @@ export function backward(lseHi: usize, lseLo: usize, den: usize, dy: usize, grad
     const o = <usize>i << 2;
     const lse = <f64>load<f32>(lseHi + o) + <f64>load<f32>(lseLo + o);
     // 3. gradient
-    rowGradient(i, lse, targetMass(i), rowDy(dy, d, i), g, false);
+    rowGradient(i, lse, savedMass(i, lse), rowDy(dy, d, i), g, false);
   }
 }
 

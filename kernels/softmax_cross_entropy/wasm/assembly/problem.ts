@@ -18,6 +18,13 @@ export let temperature: f64 = 1;  // T
 export let lambda: f64 = 0;       // z-loss coefficient λ
 export let ignoreIndex: i32 = -100;
 export let reduction: i32 = 2;    // backends/wasm/assembly/reduction.ts: 0 none, 1 sum, 2 mean
+export let gamma: f64 = 0;        // focal γ (0: off)
+export let cap: f64 = 0;          // softcap c (0: off)
+export let invCap: f64 = 0;       // 1 / c
+export let others: bool = false;  // class ids smoothed over the other classes ('others' with ε ≠ 0)
+// focal, a softcap or 'others' smoothing: the rows go through rows_general.ts. False for the defaults,
+// which run the build's own row code unchanged (bit for bit the results from before these options)
+export let general: bool = false;
 
 export function setProblemGlobals(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
   zBase = z; yBase = y; wBase = w; rows = n; classes = k; sparse = ids;
@@ -26,8 +33,18 @@ export function setProblemGlobals(z: usize, y: usize, w: usize, n: i32, k: i32, 
   wSum = s;
 }
 
-export function setOptionsGlobals(smoothing: f64, t: f64, zLoss: f64, ignore: i32, red: i32): void {
+/**
+ * γ and c count only when > 0, so a caller that leaves them out (a JavaScript call with five
+ * arguments passes NaN) gets the defaults. 'others' needs class ids and ε ≠ 0 (with ε = 0 it is 'all').
+ */
+export function setOptionsGlobals(smoothing: f64, t: f64, zLoss: f64, ignore: i32, red: i32, focalGamma: f64,
+    softcap: f64, overOthers: bool): void {
   eps = smoothing; temperature = t; invT = 1.0 / t; lambda = zLoss; ignoreIndex = ignore; reduction = red;
+  gamma = focalGamma > 0 ? focalGamma : 0;
+  cap = softcap > 0 ? softcap : 0;
+  invCap = cap > 0 ? 1.0 / cap : 0;
+  others = overOthers && sparse && smoothing != 0;
+  general = gamma != 0 || cap != 0 || others;
 }
 
 // @ts-ignore: decorator

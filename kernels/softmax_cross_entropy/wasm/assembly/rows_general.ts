@@ -1,0 +1,214 @@
+/**
+ * Row math for focal loss, smoothing over the other classes and the softcap (contract.ts), the same in
+ * every build, numbered as in every backend:  1. row max and sum  2. loss  3. gradient.
+ * The defaults (γ = 0, no cap, 'all') never come here: rows_simd.ts and rows_scalar.ts run them
+ * unchanged, bit for bit the results from before these options (problem.ts `general`).
+ *
+ * Everything is float64 and scalar, as in the scalar build and the cpu kernels: the float32 lanes of
+ * the SIMD build cannot hold s = c·tanh(z/c)/T well enough (an ulp of s ≈ 30 is 2e-6, a relative error
+ * of every p), nor the focal q_c = −expm1(s_c − lse) and its powers. This module may own no scratch
+ * memory, so each sweep forms s_c again from the logit (one tanh under a cap) rather than reading a
+ * parked row, and the gradient sweep forms b_c again with the same arithmetic the loss sweep summed
+ * into B: the two see the same numbers, so B·p_c − b_c cancels as it should.
+ * The gradient is cross-entropy's with a → b and A → B = Σ_c b_c (b = a without focal), times the
+ * slope sech²(z_c/c) under a cap. Rows whose a has one nonzero entry (class ids without smoothing)
+ * need b only at the target: O(1) for the loss and B.
+ */
+import {exp64, expm1_64, log64, tanh64, tanhSlope} from '../../../../backends/wasm/assembly/math';
+import {cap, classes, classId, eps, gamma, invCap, invT, lambda, others, probsPtr, rowPtr, sparse, targetMass,
+  weight, wSum} from './problem';
+
+// @ts-ignore: decorator
+@inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
+
+// ∂s/∂(z/T) of the last scaled() call: sech²(z/c) under a cap, 1 without
+let slope: f64 = 1;
+
+/**
+ * s = c·tanh(z/c)/T under a cap (cap first, then temperature), z/T without; sets slope. A non-finite
+ * logit is not capped: −∞ stays an impossible class (tanh would make it −c), and +∞ and NaN keep
+ * making the row NaN.
+ */
+function scaled(z: f64): f64 {
+  if (cap == 0 || z - z != 0) {
+    slope = 1;
+    return z * invT;
+  }
+  const t = tanh64(z * invCap);
+  slope = tanhSlope;
+  return cap * t * invT;
+}
+
+/**
+ * 1. row max and sum: online in one sweep, as rows_scalar.ts's logSumExp (a new maximum rescales the
+ * running sum). NaN for a row with a NaN, a +∞, or only −∞.
+ */
+export function logSumExp(i: i32): f64 {
+  const K = classes;
+  const z = rowPtr(i);
+  let m = -F64.MAX_VALUE;
+  let sum: f64 = 0;
+  for (let c = 0; c < K; c++) {
+    const s = scaled(at(z, c));
+    if (s != s) return NaN;
+    if (s > m) {
+      sum = sum * exp64(m - s) + 1;
+      m = s;
+    } else {
+      sum += exp64(s - m);
+    }
+  }
+  return sum == 0 || m == Infinity ? NaN : m + log64(sum);
+}
+
+/** The class-id row's target coefficient a_y (smoothing included). */
+function targetCoefficient(y: i32): f64 {
+  const wy = weight(y);
+  if (others) return classes == 1 ? wy : (1.0 - eps) * wy;
+  return (1.0 - eps) * wy + (eps / <f64>classes) * wy;
+}
+
+/** σ with a_c = σ·w_c off the target, for class ids: ε/(K − 1) for 'others' (0 at K = 1), else ε/K. */
+function smoothingCoefficient(): f64 {
+  if (others) return classes == 1 ? 0 : eps / <f64>(classes - 1);
+  return eps / <f64>classes;
+}
+
+/** q^γ for γ > 0, q in [0, 1]: γ = 1 and 2 as products, else exp(γ·log q) (0 at q = 0). */
+function power(q: f64): f64 {
+  if (gamma == 2) return q * q;
+  if (gamma == 1) return q;
+  return q == 0 ? 0 : exp64(gamma * log64(q));
+}
+
+// b_c of the last term() call
+let termB: f64 = 0;
+
+/**
+ * One class's loss term a·q^γ·(lse − s) (q^γ = 1 without focal), returned, and its b = a·q^γ·(1 − γ·r)
+ * left in termB (b = a without focal). With d = s − lse = log p: q = −expm1(d), clamped at 0 (the
+ * backward's saved lse can put d a hair above 0 at a dominant class); r = p·d/q, taken as 0 where
+ * q = 0 (q^γ = 0 there, so b = 0 whatever r is) and where p = 0 (0·log 0; s = −∞ gives d = −∞). At
+ * s = −∞ the term is +∞ (mass on an impossible class) and b = a (step 3 writes 0 there).
+ */
+function term(a: f64, s: f64, lse: f64): f64 {
+  if (gamma == 0) {
+    termB = a;
+    return a * (lse - s);
+  }
+  const d = s - lse;
+  const m1 = -expm1_64(d);
+  const q = m1 < 0 ? 0 : m1;
+  const qg = power(q);
+  const p = exp64(d);
+  const r = q == 0 || p == 0 ? 0 : (p * d) / q;
+  termB = a * qg * (1.0 - gamma * r);
+  return a * qg * (lse - s);
+}
+
+// the row's mass of the last rowLoss call: A = Σ_c a_c, or B = Σ_c b_c with focal (the forward's
+// targetMass, and the gradient's weight on p)
+export let rowMass: f64 = 0;
+
+/**
+ * 2. loss: ℓ = Σ_c a_c·q_c^γ·(lse − s_c) + λ·lse², terms with a_c = 0 skipped (0 even where s_c = −∞);
+ * sets rowMass. Class ids: a_c = a_y at the target, σ·w_c elsewhere; probabilities:
+ * a_c = w_c·((1 − ε)·P_c + ε/K). A NaN lse makes the loss NaN.
+ */
+export function rowLoss(i: i32, lse: f64): f64 {
+  const K = classes;
+  const z = rowPtr(i);
+  let loss: f64 = 0, mass: f64 = 0;
+  if (sparse) {
+    const y = classId(i);
+    const ay = targetCoefficient(y);
+    const u = smoothingCoefficient();
+    if (u == 0) {
+      // one nonzero coefficient: O(1)
+      if (ay != 0) {
+        loss = term(ay, scaled(at(z, y)), lse);
+        mass = termB;
+      }
+    } else {
+      for (let c = 0; c < K; c++) {
+        const ac = c == y ? ay : u * weight(c);
+        if (ac != 0) {
+          loss += term(ac, scaled(at(z, c)), lse);
+          mass += termB;
+        }
+      }
+    }
+  } else {
+    const P = probsPtr(i);
+    const u = eps / <f64>K;
+    for (let c = 0; c < K; c++) {
+      const ac = weight(c) * ((1.0 - eps) * at(P, c) + u);
+      if (ac != 0) {
+        loss += term(ac, scaled(at(z, c)), lse);
+        mass += termB;
+      }
+    }
+  }
+  rowMass = mass;
+  if (lambda != 0) loss += lambda * lse * lse;
+  return lse != lse ? NaN : loss;
+}
+
+/**
+ * The row's mass for the backward kernel, in float64 (contract.ts: the forward's float32 targetMass
+ * would spoil the cancellation): without focal A = Σ_c a_c, O(1) for class ids (one pass over the
+ * labels for probabilities, as problem.ts targetMass); with focal B, from the loss sweep.
+ */
+export function mass(i: i32, lse: f64): f64 {
+  if (gamma != 0) {
+    rowLoss(i, lse);
+    return rowMass;
+  }
+  if (!others) return targetMass(i);
+  const wy = weight(classId(i));
+  return classes == 1 ? wy : (1.0 - eps) * wy + (eps / <f64>(classes - 1)) * (wSum - wy);
+}
+
+/**
+ * 3. gradient: g_c = dy·(1/T)·[(M + 2λ·lse)·p_c − b_c]·h_c with M the row's mass, p_c = exp(s_c − lse)
+ * in float64 (from the forward's own lse or the backward's saved one), h_c the slope. A masked class
+ * (z_c = −∞) gets 0, a NaN lse a NaN row. K = 1 has p = 1 exactly and b_0 = M, so only the z-loss is
+ * left (exp(s − lse) would give 1 ± an ulp).
+ */
+export function rowGradient(i: i32, lse: f64, M: f64, dy: f64, g: usize): void {
+  const K = classes;
+  const z = rowPtr(i);
+  if (lse != lse) {
+    for (let c = 0; c < K; c++) store<f32>(g + (<usize>c << 2), NaN);
+    return;
+  }
+  const k = dy * invT;
+  if (K == 1) {
+    scaled(at(z, 0));
+    store<f32>(g, <f32>(k * (2.0 * lambda * lse) * slope));
+    return;
+  }
+  const coef = k * (M + 2.0 * lambda * lse);
+  const y = sparse ? classId(i) : -1;
+  const ay = sparse ? targetCoefficient(y) : 0;
+  const u = sparse ? smoothingCoefficient() : eps / <f64>K;
+  const P: usize = sparse ? 0 : probsPtr(i);
+  for (let c = 0; c < K; c++) {
+    const zc = at(z, c);
+    const s = scaled(zc);
+    const h = slope;
+    const ac = sparse ? (c == y ? ay : u * weight(c)) : weight(c) * ((1.0 - eps) * at(P, c) + u);
+    // b_c as rowLoss summed it: a_c without focal or where a_c = 0, the mass itself where it is the
+    // row's only term, else the focal term's b
+    let bc = ac;
+    if (gamma != 0 && ac != 0) {
+      if (sparse && u == 0) bc = M;
+      else {
+        term(ac, s, lse);
+        bc = termB;
+      }
+    }
+    const gc = (coef * exp64(s - lse) - k * bc) * h;
+    store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>gc);
+  }
+}
