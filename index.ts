@@ -11,9 +11,11 @@ import './backends/cpu/register.js';
 import {registerGradientOnce} from './backends/register_once.js';
 import {fusedSigmoidCrossEntropyGradConfig} from './kernels/sigmoid_cross_entropy/gradient.js';
 import {fusedSoftmaxCrossEntropyGradConfig} from './kernels/softmax_cross_entropy/gradient.js';
+import {fusedSoftmaxDivergenceGradConfig} from './kernels/softmax_divergence/gradient.js';
 
 registerGradientOnce(fusedSoftmaxCrossEntropyGradConfig, registerGradient);
 registerGradientOnce(fusedSigmoidCrossEntropyGradConfig, registerGradient);
+registerGradientOnce(fusedSoftmaxDivergenceGradConfig, registerGradient);
 
 export {ready} from './backends/ready.js';
 export {softmaxCrossEntropy} from './ops/softmax_cross_entropy.js';
