@@ -2,7 +2,6 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {inTexture, reshape, run, WebGLBackend} from '../../../backends/webgl/program.js';
 import {FusedSoftmaxCrossEntropyGrad, FusedSoftmaxCrossEntropyGradInputs, SoftmaxCrossEntropyAttrs} from '../contract.js';
-import {UNIFORMS} from './glsl.js';
 import {gradientInputs, gradientSource} from './gradient_program.js';
 import {describe, Problem} from './problem.js';
 
@@ -20,7 +19,7 @@ export function gradientPass(backend: WebGLBackend, p: Problem, s: Saved): Tenso
   inTexture(backend, logits);  // read texel by texel (glsl.ts), as probability labels are
   if (!p.variant.ids) inTexture(backend, labels);
   const g = run(backend, gradientInputs(p.variant, upstream), inputs, [p.N, p.K], gradientSource(p.variant, upstream),
-      UNIFORMS, p.uniforms);
+      p.uniformList, p.uniforms);
   return reshape(backend, g, logits.shape);
 }
 

@@ -10,9 +10,11 @@
  *   v = 3  A = Σ_c a_c
  *
  * where a_c here excludes the class-id target term, which the stats program adds from one logit.
+ * With focal spread terms only the one plane (the focal program sums those terms once the row's lse
+ * is known). Under a softcap the tile's max is capped after it is taken: c·tanh(z/c) increases with z.
  * One texel writes one value, so each texel re-reads its tile (from cache; exp runs in plane 1 only).
  */
-import {commonInputs, header, partialValues, Variant} from './glsl.js';
+import {commonInputs, header, moments, partialValues, scaled, Variant} from './glsl.js';
 
 export const partialsInputs = (v: Variant) => commonInputs(v);
 
@@ -22,10 +24,12 @@ export const partialsInputs = (v: Variant) => commonInputs(v);
  * output (2 rows of 8192 at [256, 32000]) would leave cores idle; rows of 64 give it plenty.
  */
 export function partialsShape(v: Variant, N: number, tilesPerRow: number): number[] {
-  const size = partialValues(v) * N * tilesPerRow;
-  return [Math.ceil(size / ROW), ROW];
+  return inRows(partialValues(v) * N * tilesPerRow);
 }
 const ROW = 64;
+
+/** `size` values in rows of 64, as the partials are (the focal program's per-tile sums too). */
+export const inRows = (size: number) => [Math.ceil(size / ROW), ROW];
 
 export function partialsSource(v: Variant): string {
   return `${header(v)}
@@ -41,7 +45,7 @@ export function partialsSource(v: Variant): string {
         bad = bad || poisons(z);
         m = max(m, z);
       }
-      return bad ? NAN : stored(m * invTemp);
+      return bad ? NAN : stored(${scaled(v, 'm')});
     }
 
     // The tile's max m and Σ exp(s_c − m) in one pass: an online sum that rescales when the running
@@ -62,7 +66,7 @@ export function partialsSource(v: Variant): string {
           float z = logitsAt(p);
           p = nextTexel(p, width);
           bad = bad || poisons(z);
-          float s = z * invTemp;
+          float s = ${scaled(v, 'z')};
           float d = s - bm;
           float x = exp(-abs(d));
           bool up = d > 0.0;
@@ -93,20 +97,56 @@ export function partialsSource(v: Variant): string {
       return m == negInf() ? m : stored(m + log(total));  // NaN stays NaN
     }
 
-    // Σ a_c·(s_c − m) or, with weightedLogits false, Σ a_c, over classes [c0, c0 + n) of the row at
+${v.focal === 'none' ? '' : `
+    // focal, plane 1: R = Σ exp(s_c − m) − 1 with m as tileMax stores it, by tileOnline's online sum
+    // kept as the sum less the 1 of its max (a new max: R·x + x; else R + x), so a tile of one
+    // dominant class keeps Σ of the others' exp, not 1 + it rounded (−1 for a tile of −∞ only)
+    float tileRest(int from, int n) {
+      float m = negInf();
+      float rest = -1.0;
+      float zMax = negInf();
+      int width = logitsTexShape[1];
+      ivec2 p = logitsTexel(from);
+      for (int b = 0; b < n; b += 32) {
+        float bm = negInf();
+        float part = -1.0;
+        int e = min(b + 32, n);
+        for (int k = b; k < e; k++) {
+          float z = logitsAt(p);
+          p = nextTexel(p, width);
+          zMax = max(zMax, z);
+          float s = ${scaled(v, 'z')};
+          float d = s - bm;
+          float x = expNegative(abs(d));  // GLSL's exp errs by 40 ulp at −20: all of a confident R
+          bool up = d > 0.0;
+          bool skip = s == negInf();  // probability 0 (and −∞ − −∞ would be NaN)
+          part = skip ? part : up ? part * x + x : part + x;
+          bm = skip || !up ? bm : s;
+        }
+        if (bm > m) { float x = expNegative(bm - m); rest = rest * x + x + part; m = bm; }
+        else if (bm != negInf()) rest += (part + 1.0) * expNegative(m - bm);
+      }
+      if (m == negInf()) return -1.0;
+      // against plane 0's m (float16-rounded, or a softcap's tanh rounding the max elsewhere): the same
+      // sum, rescaled
+      float m0 = stored(${scaled(v, 'zMax')});
+      return m0 == m ? rest : (rest + 1.0) * exp(m - m0) - 1.0;
+    }
+`}    // Σ a_c·(s_c − m) or, with weightedLogits false, Σ a_c, over classes [c0, c0 + n) of the row at
     // flat index base; a −∞ logit with a_c > 0 makes the first −∞ (loss +∞)
     float tileSpread(int base, int c0, int n, float m, bool weightedLogits) {
       float shift = m == negInf() ? 0.0 : m;  // a tile of −∞ only: s − m would be NaN
       float total = 0.0;
       int width = logitsTexShape[1];
       ivec2 p = logitsTexel(base + c0);
-      ivec2 q = ${v.ids ? 'ivec2(0)' : 'labelsTexel(base + c0)'};
+      ivec2 q = ${v.ids ? (v.others ? 'ivec2(int(getLabels(base / numClasses)), 0)' : 'ivec2(0)')
+        : 'labelsTexel(base + c0)'};
       for (int b = 0; b < n; b += 32) {
         float part = 0.0;
         int e = min(b + 32, n);
         for (int k = b; k < e; k++) {
           float a = spreadCoef(c0 + k, q);
-          float s = logitsAt(p) * invTemp;
+          float s = ${scaled(v, 'logitsAt(p)')};
           p = nextTexel(p, width);
           ${v.ids ? '' : 'q = nextTexel(q, labelsTexShape[1]);'}
           if (!weightedLogits) part += a;
@@ -131,7 +171,8 @@ export function partialsSource(v: Variant): string {
       if (ignored(i)) { setOutput(0.0); return; }  // never read
       if (v == 3) { setOutput(tileSpread(base, c0, n, 0.0, false)); return; }
       // 1. row max and sum (this tile's share)
-      ${v.spread ? '' : 'setOutput(tileLse(base + c0, n)); return;  // the only plane'}
+      ${moments(v) ? '' : v.focal !== 'none' ? `setOutput(v == 0 ? tileMax(base + c0, n) : tileRest(base + c0, n));
+      return;  // the two planes` : 'setOutput(tileLse(base + c0, n)); return;  // the only plane'}
       if (v == 1) { setOutput(tileSumExp(base + c0, n)); return; }
       float m = tileMax(base + c0, n);
       if (v == 0) { setOutput(m); return; }

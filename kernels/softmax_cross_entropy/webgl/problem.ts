@@ -3,9 +3,9 @@
  * uniform values. Checks what the GPU cannot get right before anything runs.
  */
 import {env, TensorInfo} from '@tensorflow/tfjs-core';
-import {halfFloatTextures} from '../../../backends/webgl/program.js';
+import {halfFloatTextures, Uniform} from '../../../backends/webgl/program.js';
 import type {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
-import {UNIFORMS, Variant} from './glsl.js';
+import {uniformsOf, Variant} from './glsl.js';
 
 /**
  * Classes per tile of the partials program. A row of K classes is split into ceil(K / CHUNK) tiles
@@ -15,6 +15,9 @@ import {UNIFORMS, Variant} from './glsl.js';
  * (N·K / 512) for a real GPU, whose single threads are slow.
  */
 const CHUNK = 512;
+
+/** The largest γ whose q^γ is taken by products alone (each multiplication adds half an ulp). */
+const WHOLE_GAMMA_MAX = 16;
 
 /** float16 holds every integer up to 2^11 exactly, and no odd one above it. */
 const HALF_EXACT_INTEGER = 2048;
@@ -26,7 +29,8 @@ export interface Problem {
   K: number;
   tilesPerRow: number;
   variant: Variant;
-  /** Values of glsl.ts's UNIFORMS, in that order. */
+  /** The uniforms the variant's programs declare (glsl.ts uniformsOf), and their values in that order. */
+  uniformList: Uniform[];
   uniforms: number[];
 }
 
@@ -49,13 +53,25 @@ export function describe(op: string, inputs: SoftmaxCrossEntropyInputs, attrs: S
   }
   const chunkLen = Math.max(1, Math.min(K, CHUNK));
   const tilesPerRow = Math.ceil(K / chunkLen);
+  // smoothing over the others with K = 1 has no other class: a_0 = w_0, no smoothing at all
+  const others = ids && attrs.labelSmoothingOver === 'others';
+  const smoothing = others && K === 1 ? 0 : attrs.labelSmoothing;
+  const gamma = attrs.focalGamma ?? 0;
+  const cap = attrs.softcap ?? 0;
   const variant: Variant = {
-    ids, weighted: attrs.classWeighted !== false, spread: !ids || attrs.labelSmoothing > 0, zLoss: attrs.zLoss > 0, reduction: attrs.reduction, half,
+    ids, weighted: attrs.classWeighted !== false, spread: !ids || smoothing > 0, zLoss: attrs.zLoss > 0, reduction: attrs.reduction, half,
+    focal: gamma === 0 ? 'none' : Number.isInteger(gamma) && gamma <= WHOLE_GAMMA_MAX ? 'whole' : 'fraction',
+    others: others && smoothing > 0, softcap: cap > 0,
   };
+  // q^γ as q^⌊γ⌋ by products times q^(γ − ⌊γ⌋) by log and exp; past WHOLE_GAMMA_MAX the exp alone
+  const whole = gamma <= WHOLE_GAMMA_MAX ? Math.floor(gamma) : 0;
   const values: Record<string, number> = {
-    numRows: N, numClasses: K, chunkLen, tilesPerRow, smoothing: attrs.labelSmoothing,
+    numRows: N, numClasses: K, chunkLen, tilesPerRow, smoothing,
     invTemp: 1 / attrs.temperature, zLossCoef: attrs.zLoss, ignoreId: attrs.ignoreIndex,
+    focalGamma: gamma, gammaWhole: whole, gammaFrac: gamma - whole,
+    invSoftcap: cap > 0 ? 1 / cap : 0, capScale: cap / attrs.temperature,
   };
   const common = [logits, labels, ...(variant.weighted ? [inputs.classWeights] : [])];
-  return {common, N, K, tilesPerRow, variant, uniforms: UNIFORMS.map((u) => values[u.name])};
+  const uniformList = uniformsOf(variant);
+  return {common, N, K, tilesPerRow, variant, uniformList, uniforms: uniformList.map((u) => values[u.name])};
 }

@@ -11,10 +11,16 @@
  * M − m_j are taken before anything large is added, so no cancellation. lse is saved as a float32 pair
  * hi + lo (hi = lse as stored), so the gradient's exp(s − hi − lo) keeps the bits hi loses at |lse| ~ 1e4.
  * The reduced loss and D are sums over rows, done serially by one texel each (N·J partials read).
+ *
+ * Focal (γ > 0): the target term is a_y·q_y^γ·((M − s_y) + L), and the saved mass is B = Σ_c b_c
+ * (contract.ts) instead of A: b_y here, plus the focal program's per-tile sums of the spread terms.
  */
-import {commonInputs, header, Variant} from './glsl.js';
+import {commonInputs, FOCAL_ROW_LSE, header, moments, scaled, Variant} from './glsl.js';
 
-export const statsInputs = (v: Variant) => [...commonInputs(v), 'partials'];
+/** Focal spread terms come summed per tile from the focal program (focal_program.ts). */
+export const focalSpread = (v: Variant) => v.spread && v.focal !== 'none';
+
+export const statsInputs = (v: Variant) => [...commonInputs(v), 'partials', ...(focalSpread(v) ? ['focalSums'] : [])];
 
 export const statsSize = (v: Variant, N: number) => (v.reduction === 'none' ? N : 1) + 3 * N + 1;
 
@@ -22,7 +28,7 @@ export function statsSource(v: Variant): string {
   const plane = (p: number) => `getPartials(${p} * numRows * tilesPerRow + i * tilesPerRow + j)`;
   return `${header(v)}
     struct Row { float hi; float lo; float mass; float loss; };
-
+${v.focal === 'none' ? '' : FOCAL_ROW_LSE}
     // a class id that is neither in [0, K) nor ignoreIndex: its row is NaN (the GPU does not read back)
     bool invalid(int i) {
       ${v.ids ? `float y = getLabels(i);
@@ -32,7 +38,7 @@ export function statsSource(v: Variant): string {
     Row rowStats(int i) {
       if (ignored(i)) return Row(0.0, 0.0, 0.0, 0.0);
       if (invalid(i)) return Row(NAN, NAN, NAN, NAN);
-      // 1. row max and sum: from each tile's max m and S (spread) or log-sum-exp (M is then the
+      ${v.focal === 'none' ? `// 1. row max and sum: from each tile's max m and S (spread) or log-sum-exp (M is then the
       // largest of those, and each tile's S is 1)
       float M = negInf();
       bool bad = false;
@@ -45,23 +51,36 @@ export function statsSource(v: Variant): string {
       float S = 0.0;
       for (int j = 0; j < tilesPerRow; j++) {
         float m = ${plane(0)};
-        if (m != negInf()) S += ${v.spread ? plane(1) : '1.0'} * exp(m - M);
+        if (m != negInf()) S += ${moments(v) ? plane(1) : '1.0'} * exp(m - M);
       }
       float L = log(S);
-      float hi = stored(M + L);
+` : `// 1. row max and sum, focal: L = log1p(R) from the tiles' (m, R), exact at a confident row
+      float M, L;
+      if (!focalRowLse(i, M, L)) return Row(NAN, NAN, NAN, NAN);  // NaN or +∞ in the row, or all −∞
+`}      float hi = stored(M + L);
       float lo = (M - hi) + L;  // what hi lost; M − hi is exact when |M| ≥ |L|, where it matters
       // 2. loss
       float mass = 0.0;
       float loss = 0.0;
-      ${v.spread ? `for (int j = 0; j < tilesPerRow; j++) {
+      ${moments(v) ? `for (int j = 0; j < tilesPerRow; j++) {
         float A = ${plane(3)};
         if (A != 0.0) loss += A * ((M - ${plane(0)}) + L) - ${plane(2)};
         mass += A;
+      }` : ''}${focalSpread(v) ? `
+      // the focal spread terms' sums per tile: Σ a_c·q_c^γ·(lse − s_c), then Σ b_c
+      for (int j = 0; j < tilesPerRow; j++) {
+        loss += getFocalSums(i * tilesPerRow + j);
+        mass += getFocalSums((numRows + i) * tilesPerRow + j);
       }` : ''}
       ${v.ids ? `int y = int(getLabels(i));
       float target = (1.0 - smoothing) * weight(y);
-      if (target != 0.0) loss += target * ((M - getLogits(i * numClasses + y) * invTemp) + L);
-      mass += target;` : ''}
+      ${v.focal === 'none' ? `if (target != 0.0) loss += target * ((M - ${scaled(v, 'getLogits(i * numClasses + y)')}) + L);
+      mass += target;` : `if (target != 0.0) {  // its focal term, and b_y
+        float d = max((M - ${scaled(v, 'getLogits(i * numClasses + y)')}) + L, 0.0);
+        vec4 f = focal(d);
+        loss += target * (f.z * d);
+        mass += target * f.w;
+      }`}` : ''}
       ${v.zLoss ? 'loss += zLossCoef * (hi + lo) * (hi + lo);' : ''}
       return Row(hi, lo, mass, loss);
     }
