@@ -42,7 +42,7 @@ export function fusedSoftmaxCrossEntropyGrad(args: {
   inputs: FusedSoftmaxCrossEntropyGradInputs, backend: WebGPUBackend, attrs: SoftmaxCrossEntropyAttrs,
 }): TensorInfo {
   const {inputs, backend, attrs} = args;
-  return gradientPass(backend, describe(inputs, attrs), inputs);
+  return gradientPass(backend, describe(inputs, attrs, backend), inputs);
 }
 
 export const fusedSoftmaxCrossEntropyGradConfig: KernelConfig = {

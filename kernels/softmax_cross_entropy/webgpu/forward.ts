@@ -16,7 +16,7 @@ import {bind, UNIFORMS} from './wgsl.js';
 /** The forward outputs in the contract's order, and the problem they were computed for. */
 export function forwardPass(backend: WebGPUBackend, inputs: SoftmaxCrossEntropyInputs,
     attrs: SoftmaxCrossEntropyAttrs): {outputs: TensorInfo[], problem: Problem} {
-  const p = describe(inputs, attrs);
+  const p = describe(inputs, attrs, backend);
   const rs = rowShape(inputs.logits.shape);
   const ls = lossShape(inputs.logits.shape, attrs.reduction);
   if (p.N === 0) {  // no rows: nothing to dispatch (a mean over no rows is 0)

@@ -11,9 +11,13 @@
  *
  * Class ids without smoothing need no class weights: a_c is then A at the target and 0 elsewhere
  * (A = w_y). Only smoothing and probabilities read w_c, so only they bind the weights.
+ *
+ * With focal (γ > 0) a → b and A → B (the forward saved B as the mass): b_c = a_c·q_c^γ·(1 − γ·r_c) from
+ * s_c alone (wgsl.ts focal), and the entry is formed as [(coef − b_c)·p_c − b_c·q_c] (wgsl.ts focalEntry).
+ * Under a softcap s = c·tanh(z/c)/T, and the entry gains the factor sech²(z/c).
  */
 import type {Access} from '../../../backends/webgpu/program.js';
-import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, variantKey} from './wgsl.js';
+import {Binding, commonBindings, declarations, focalEntry, GROUP_INDEX, helpers, load, scaled, Variant, variantKey} from './wgsl.js';
 
 /**
  * Where dy_i comes from: per row ('none'), one value ('sum'), one value over D ('mean'), or `folded`:
@@ -22,8 +26,15 @@ import {Binding, commonBindings, declarations, GROUP_INDEX, helpers, Variant, va
  */
 export type DySource = 'none' | 'sum' | 'mean' | 'folded';
 
-/** The variant the gradient reads: weights only with spread terms. */
-export const gradientVariant = (v: Variant): Variant => ({...v, weighted: v.weighted && v.spread});
+/**
+ * The variant the gradient reads: weights only with spread terms; γ's value only with them too (without
+ * them b is B, the saved mass, at the target and 0 elsewhere: no q^γ to form, one program for every γ).
+ */
+export const gradientVariant = (v: Variant): Variant => {
+  const weighted = v.weighted && v.spread;
+  return {...v, weighted, wholeGamma: v.spread ? v.wholeGamma : 0,
+    intInputs: v.intInputs.filter((n) => n !== 'weights' || weighted)};
+};
 
 /** Bindings: gradient, the common inputs, lse, lseLow, mass, D (mean), dy (absent: dy = 1, loss-and-grad). */
 export function gradientBindings(v: Variant, dy: DySource | null, vec4: boolean): Binding[] {
@@ -48,7 +59,7 @@ export const gradientKey = (v: Variant, dy: DySource | null, vec4: boolean) =>
 export function gradientSource(v: Variant, dy: DySource | null, vec4: boolean): string {
   const gv = gradientVariant(v);
   const n = vec4 ? 4 : 1;  // classes per element of the per-class bindings
-  return `${declarations(gradientBindings(v, dy, vec4))}
+  return `${declarations(gradientBindings(v, dy, vec4), gv)}
 ${helpers(gv, vec4)}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -71,11 +82,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let am = mass[row];
   let zero = ignored(row) || dyRow == 0.0;
   let poisoned = isNaN(hi);  // NaN or +∞ in the row, all −∞, or an invalid class id
-  let y = ${v.ids ? 'classId(row)' : '0'};
+  let y = ${v.ids ? 'classId(row)' : '0'};${gv.others ? `
+  rowY = y;` : ''}
   let coef = am${v.zLoss ? ' + 2.0 * u.zLossCoef * (hi + lo)' : ''};
   let scale = dyRow * u.invTemp;
   for (var c = c0 + lane; c < c1; c = c + i32(lanes)) {
-    ${vec4 ? step4(v) : step1(v)}
+    ${vec4 ? step4(gv) : step1(gv)}
     grad[base + c] = out;
   }
 }
@@ -93,14 +105,18 @@ function step4(v: Variant): string {
     : `select(vec4<f32>(0.0), vec4<f32>(${v.spread ? 'targetCoef(y)' : 'am'}), classes == vec4<i32>(y))`;
   return `var out = vec4<f32>(0.0);
     if (!zero) {
-      let s = logits[base + c] * u.invTemp;
+      ${v.softcap ? `let cz = capBoth4(${load(v, 'logits', 'base + c', true)});
+      let s = cz.s;` : `let s = ${scaled(v, load(v, 'logits', 'base + c', true), true)};`}
       if (poisoned) { out = vec4<f32>(nan()); }
       else {
         let classes = vec4<i32>(4 * c) + vec4<i32>(0, 1, 2, 3);
-        let p = exp((s - hi) - lo);
+        ${v.focal ? `let d = (s - hi) - lo;
+        ${focalEntry(v, true, `${target} + spreadCoef4(c, base + c)`, 'classes == vec4<i32>(y)')}
+        // an impossible class (−∞ logit): probability 0, gradient 0
+        out = select(scale * ((coef - b) * p - b * q)${v.softcap ? ' * cz.slope' : ''}, vec4<f32>(0.0), bitcast<vec4<u32>>(s) == vec4<u32>(0xff800000u));` : `let p = exp((s - hi) - lo);
         let a = ${target}${v.spread ? ' + spreadCoef4(c, base + c)' : ''};
         // an impossible class (−∞ logit): probability 0, gradient 0
-        out = select(scale * (coef * p - a), vec4<f32>(0.0), bitcast<vec4<u32>>(s) == vec4<u32>(0xff800000u));
+        out = select(scale * (coef * p - a)${v.softcap ? ' * cz.slope' : ''}, vec4<f32>(0.0), bitcast<vec4<u32>>(s) == vec4<u32>(0xff800000u));`}
       }
     }`;
 }
@@ -110,12 +126,15 @@ function step1(v: Variant): string {
   const target = v.ids ? (v.spread ? 'select(0.0, targetCoef(y), c == y)' : 'select(0.0, am, c == y)') : '0.0';
   return `var out = 0.0;
     if (!zero) {
-      let s = logits[base + c] * u.invTemp;
+      ${v.softcap ? `let cz = capBoth(${load(v, 'logits', 'base + c', false)});
+      let s = cz.x;` : `let s = ${scaled(v, load(v, 'logits', 'base + c', false))};`}
       if (poisoned) { out = nan(); }
       else if (!isNegInf(s)) {  // an impossible class: probability 0, gradient 0
-        let p = exp((s - hi) - lo);
+        ${v.focal ? `let d = (s - hi) - lo;
+        ${focalEntry(v, false, `${target} + spreadCoef(c, base + c)`, 'c == y')}
+        out = scale * ((coef - b) * p - b * q)${v.softcap ? ' * cz.y' : ''};` : `let p = exp((s - hi) - lo);
         let a = ${target}${v.spread ? ' + spreadCoef(c, base + c)' : ''};
-        out = scale * (coef * p - a);
+        out = scale * (coef * p - a)${v.softcap ? ' * cz.y' : ''};`}
       }
     }`;
 }

@@ -15,7 +15,7 @@ export function softmaxCrossEntropyWithLogits(args: {
   inputs: SoftmaxCrossEntropyWithLogitsInputs, backend: WebGPUBackend, attrs: SoftmaxCrossEntropyAttrs,
 }): TensorInfo[] {
   const {inputs, backend, attrs} = args;
-  const p = describe(inputs, attrs);
+  const p = describe(inputs, attrs, backend);
   const ls = lossShape(inputs.logits.shape, attrs.reduction);
   const grad = empty(backend, inputs.logits.shape);
   if (p.N === 0) return [zeros(backend, ls), grad];  // no rows: a mean over no rows is 0

@@ -3,9 +3,9 @@
  * and the uniform values (wgsl.ts UNIFORMS).
  */
 import {TensorInfo, util} from '@tensorflow/tfjs-core';
-import {grid, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
+import {grid, storedAs, WebGPUBackend, WORKGROUP_SIZE} from '../../../backends/webgpu/program.js';
 import type {SoftmaxCrossEntropyAttrs, SoftmaxCrossEntropyInputs} from '../contract.js';
-import {UNIFORMS, Variant} from './wgsl.js';
+import {InputName, UNIFORMS, Variant, WHOLE_GAMMA_MAX} from './wgsl.js';
 
 /**
  * Classes per thread aimed at when choosing the threads per row L = 2^⌈log2(K / 2048)⌉ (1 to 256): K ≤ 2048
@@ -53,17 +53,34 @@ export function layoutFor(N: number, K: number): Layout {
   return {shift, rowsPerGroup, groups: Math.ceil(N / rowsPerGroup), tiles, tileLen: tiles > 1 ? GRADIENT_TILE : K};
 }
 
-export function describe(inputs: SoftmaxCrossEntropyInputs, attrs: SoftmaxCrossEntropyAttrs): Problem {
+export function describe(inputs: SoftmaxCrossEntropyInputs, attrs: SoftmaxCrossEntropyAttrs,
+    backend: WebGPUBackend): Problem {
   const {logits, labels} = inputs;
   const K = logits.shape[logits.shape.length - 1];
   const N = K === 0 ? 0 : util.sizeFromShape(logits.shape) / K;
   const ids = labels.dtype === 'int32';
+  const weighted = attrs.classWeighted !== false;
+  const spread = !ids || attrs.labelSmoothing > 0;
+  // attributes a caller of runKernel may leave out mean their defaults (off)
+  const gamma = attrs.focalGamma ?? 0;
+  const focal = gamma > 0;
+  const float: Array<[InputName, TensorInfo, boolean]> =
+    [['logits', logits, true], ['labels', labels, !ids], ['weights', inputs.classWeights, weighted]];
   const variant: Variant = {
-    ids, weighted: attrs.classWeighted !== false, spread: !ids || attrs.labelSmoothing > 0,
-    zLoss: attrs.zLoss > 0, reduction: attrs.reduction,
+    ids, weighted, spread, zLoss: attrs.zLoss > 0, reduction: attrs.reduction,
+    focal, wholeGamma: focal && Number.isInteger(gamma) && gamma <= WHOLE_GAMMA_MAX ? gamma : 0,
+    others: ids && spread && attrs.labelSmoothingOver === 'others', softcap: (attrs.softcap ?? 0) > 0,
+    intInputs: float.filter(([, t, bound]) => bound && storedAs(backend, t) === 'int32').map(([name]) => name),
   };
   const common = [logits, labels, ...(variant.weighted ? [inputs.classWeights] : [])];
   return {N, K, layout: layoutFor(N, K), variant, common, attrs};
+}
+
+/** v rounded to its first `bits` significant bits (math.ts powq forms γ's part times ln q exactly). */
+function leadingBits(v: number, bits: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const step = 2 ** (Math.floor(Math.log2(Math.abs(v))) - (bits - 1));
+  return Math.round(v / step) * step;
 }
 
 /** Uniform values for a dispatch of `workgroups` workgroups (the grid comes from program.ts grid()). */
@@ -73,6 +90,9 @@ export function uniformValues(p: Problem, workgroups: number): number[] {
     numRows: N, numClasses: K, shift: layout.shift, groups: workgroups, groupsX: grid(workgroups)[0],
     tiles: layout.tiles, tileLen: layout.tileLen, smoothing: attrs.labelSmoothing, invTemp: 1 / attrs.temperature,
     zLossCoef: attrs.zLoss, ignoreId: attrs.ignoreIndex,
+    gamma: p.variant.focal ? attrs.focalGamma : 0, gammaHi: p.variant.focal ? leadingBits(attrs.focalGamma, 7) : 0,
+    gammaLo: p.variant.focal ? attrs.focalGamma - leadingBits(attrs.focalGamma, 7) : 0,
+    softcap: p.variant.softcap ? attrs.softcap : 0, invCap: p.variant.softcap ? 1 / attrs.softcap : 0,
   };
   return UNIFORMS.map((u) => values[u.name]);
 }
