@@ -366,7 +366,8 @@ export interface StepCount {
   forward: number;
   valueAndGrad: number;
   lossAndGrad: number;
-  /** every program run of loss-and-grad, tfjs's included */
+  /** every program run of value-and-grad (-1 without the tape) and loss-and-grad, tfjs's included */
+  valueAndGradAll: number;
   lossAndGradAll: number;
 }
 
@@ -387,7 +388,7 @@ async function stepCounts(shape: number[], o: Options): Promise<StepCount> {
   const lg = countPrograms(() => lossAndGrad(logits, targets, o));
   tf.dispose([...f.result, ...(vg ? [vg.result.value, vg.result.grad] : []), ...lg.result, logits, targets]);
   return {shape, options: describeOptions(o), forward: f.ours, valueAndGrad: vg?.ours ?? -1, lossAndGrad: lg.ours,
-    lossAndGradAll: lg.programs};
+    valueAndGradAll: vg?.programs ?? -1, lossAndGradAll: lg.programs};
 }
 
 export interface NewBatch {
@@ -500,8 +501,8 @@ export async function divergenceWebglChecks(): Promise<DivergenceWebGLChecks> {
   const steps = await attempt('steps', async () => {
     const out: StepCount[] = [];
     for (const shape of [[64, 10], [256, 1000], [8, 32000]]) {
-      for (const o of [{kind: 'klProbabilities'}, {kind: 'entropy', reduction: 'none'}, {kind: 'klLogits', reduction: 'sum'},
-        distill] as Options[]) {
+      for (const o of [{kind: 'klProbabilities'}, {kind: 'klProbabilities', reduction: 'none'}, {kind: 'entropy'},
+        {kind: 'entropy', reduction: 'none'}, {kind: 'klLogits', reduction: 'sum'}, distill] as Options[]) {
         out.push(await stepCounts(shape, o));
       }
     }

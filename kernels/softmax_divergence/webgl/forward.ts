@@ -26,8 +26,7 @@ export function forwardPass(backend: WebGLBackend, p: Problem, logitsShape: numb
       partialsShape(v, p.N, p.tilesPerRow, env().getNumber('WEBGL_MAX_TEXTURE_SIZE')), partialsSource(v), UNIFORMS,
       p.uniforms);
   // ... merged per row, and over rows
-  const stats = run(backend, statsInputs(v), [...p.common, partials], [statsSize(v, p.N)], statsSource(v), UNIFORMS,
-      p.uniforms);
+  const stats = run(backend, statsInputs, [partials], [statsSize(v, p.N)], statsSource(v), UNIFORMS, p.uniforms);
   backend.disposeIntermediateTensorInfo(partials);
   return views(backend, stats, [ls, rs, rs, rs, rs]);
 }

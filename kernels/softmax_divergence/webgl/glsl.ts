@@ -116,10 +116,11 @@ const SUM = `
     float total(Sum a) { return a.s + a.c; }
 `;
 
-export function header(v: Variant): string {
+/** `reads`: the program reads logits (and targets) through center reads (the stats program does not). */
+export function header(v: Variant, reads = true): string {
   return `${QUOTIENT}
-    ${centerReads('logits')}
-    ${readsTargets(v) ? centerReads('targets') : ''}
+    ${reads ? centerReads('logits') : ''}
+    ${reads && readsTargets(v) ? centerReads('targets') : ''}
     ${NEXT_CENTER}
     ${NON_FINITE}
     ${stored(v.half)}

@@ -18,9 +18,10 @@
  * (hi = the value as stored), so the gradient's exp(s − hi − lo) keeps the bits hi loses at |lse| ~ 1e4.
  * Sums are compensated (glsl.ts); the reduced loss is a sum over rows, done serially by one texel.
  */
-import {commonInputs, header, Variant} from './glsl.js';
+import {header, Variant} from './glsl.js';
 
-export const statsInputs = (v: Variant) => [...commonInputs(v), 'partials'];
+/** The partials only: every value the stats need is in them. */
+export const statsInputs = ['partials'];
 
 export const statsSize = (v: Variant, N: number) => (v.reduction === 'none' ? N : 1) + 4 * N;
 
@@ -70,7 +71,7 @@ export function statsSource(v: Variant): string {
       }
       return Row(s.hi, s.lo, u.hi, u.lo, infinite ? posInf() : (s.L - u.L) + total(acc) / (1.0 + u.R));`,
   }[v.kind];
-  return `${header(v)}
+  return `${header(v, false)}
     float plane(int p, int i, int j) { return getPartials((p * dvRows + i) * dvTiles + j); }
     // tile j's max of the student's s (p = 0) or the teacher's u (p = 2), as the partials program scaled it
     float tileMax(int p, int i, int j) { return plane(p, i, j) * (p == 0 ? dvInvTemp : dvInvTargetTemp); }
