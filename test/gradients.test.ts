@@ -55,7 +55,13 @@ describe('gradients with respect to probability labels and class weights', () =>
   const w = [0.5, 1.5, 1, 2];
   const opts: RefOptions[] = [
     {reduction: 'mean'}, {reduction: 'sum', labelSmoothing: 0.2}, {reduction: 'none', temperature: 1.5, zLoss: 0.1},
+    // focal, softcap: the composite's gradients for labels and weights (ops/composite.ts) carry them too
+    {reduction: 'mean', focalGamma: 2}, {reduction: 'sum', focalGamma: 0.5, labelSmoothing: 0.1, softcap: 2},
+    {reduction: 'none', focalGamma: 5, temperature: 1.5, zLoss: 0.1, softcap: 3},
   ];
+  // 'others' applies to class ids only
+  const idOpts: RefOptions[] = [...opts, {reduction: 'mean', labelSmoothing: 0.2, labelSmoothingOver: 'others'},
+    {reduction: 'sum', labelSmoothing: 0.1, labelSmoothingOver: 'others', focalGamma: 2, softcap: 2}];
 
   test.each(opts)('probabilities, %j', (o) => {
     const fd = finiteDifference((p) => reference(logits, K, p, false, {...o, classWeights: w}).loss, P);
@@ -65,7 +71,7 @@ describe('gradients with respect to probability labels and class weights', () =>
     tf.dispose([y, g]);
   });
 
-  test.each(opts)('class weights with class ids, %j', (o) => {
+  test.each(idOpts)('class weights with class ids, %j', (o) => {
     const fd = finiteDifference((ww) => reference(logits, K, ids, true, {...o, classWeights: ww}).loss, w);
     const z = tf.tensor(logits, shape);
     const y = tf.tensor(ids, [5], 'int32');
