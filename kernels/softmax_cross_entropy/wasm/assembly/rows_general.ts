@@ -14,12 +14,18 @@
  * slope sech²(z_c/c) under a cap. Rows whose a has one nonzero entry (class ids without smoothing)
  * need b only at the target: O(1) for the loss and B.
  */
-import {exp64, expm1_64, log64, tanh64, tanhSlope} from '../../../../backends/wasm/assembly/math';
+import {expm1_64, log64, tanh64, tanhSlope} from '../../../../backends/wasm/assembly/math';
+import {expNeg64} from '../../../sigmoid_cross_entropy/wasm/assembly/math';
 import {cap, classes, classId, eps, gamma, invCap, invT, lambda, others, probsPtr, rowPtr, sparse, targetMass,
   weight, wSum} from './problem';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, c: i32): f64 { return <f64>load<f32>(p + (<usize>c << 2)); }
+
+// Every exp here has an argument ≤ 0 (s − max, s − lse, up to a rounding): the sigmoid family's
+// expNeg64, as exact as exp64 with half its latency (Estrin), 0 below −200 (0 in float32 after any
+// product with a p ≤ 1). Never NaN: NaN and +∞ rows stop at step 1 (a NaN argument would trap in the
+// scalar build's float-to-int conversion).
 
 // ∂s/∂(z/T) of the last scaled() call: sech²(z/c) under a cap, 1 without
 let slope: f64 = 1;
@@ -50,15 +56,15 @@ export function logSumExp(i: i32): f64 {
   let sum: f64 = 0;
   for (let c = 0; c < K; c++) {
     const s = scaled(at(z, c));
-    if (s != s) return NaN;
+    if (s != s || s == Infinity) return NaN;
     if (s > m) {
-      sum = sum * exp64(m - s) + 1;
+      sum = sum * expNeg64(m - s) + 1;
       m = s;
     } else {
-      sum += exp64(s - m);
+      sum += expNeg64(s - m);
     }
   }
-  return sum == 0 || m == Infinity ? NaN : m + log64(sum);
+  return sum == 0 ? NaN : m + log64(sum);
 }
 
 /** The class-id row's target coefficient a_y (smoothing included). */
@@ -78,7 +84,7 @@ function smoothingCoefficient(): f64 {
 function power(q: f64): f64 {
   if (gamma == 2) return q * q;
   if (gamma == 1) return q;
-  return q == 0 ? 0 : exp64(gamma * log64(q));
+  return q == 0 ? 0 : expNeg64(gamma * log64(q));
 }
 
 // b_c of the last term() call
@@ -100,7 +106,7 @@ function term(a: f64, s: f64, lse: f64): f64 {
   const m1 = -expm1_64(d);
   const q = m1 < 0 ? 0 : m1;
   const qg = power(q);
-  const p = exp64(d);
+  const p = expNeg64(d);
   const r = q == 0 || p == 0 ? 0 : (p * d) / q;
   termB = a * qg * (1.0 - gamma * r);
   return a * qg * (lse - s);
@@ -118,6 +124,11 @@ export let rowMass: f64 = 0;
 export function rowLoss(i: i32, lse: f64): f64 {
   const K = classes;
   const z = rowPtr(i);
+  if (lse - lse != 0) {
+    // a NaN row (or a saved lse past float32's range): NaN, and no exp of a NaN
+    rowMass = NaN;
+    return NaN;
+  }
   let loss: f64 = 0, mass: f64 = 0;
   if (sparse) {
     const y = classId(i);
@@ -151,7 +162,7 @@ export function rowLoss(i: i32, lse: f64): f64 {
   }
   rowMass = mass;
   if (lambda != 0) loss += lambda * lse * lse;
-  return lse != lse ? NaN : loss;
+  return loss;
 }
 
 /**
@@ -172,13 +183,13 @@ export function mass(i: i32, lse: f64): f64 {
 /**
  * 3. gradient: g_c = dy·(1/T)·[(M + 2λ·lse)·p_c − b_c]·h_c with M the row's mass, p_c = exp(s_c − lse)
  * in float64 (from the forward's own lse or the backward's saved one), h_c the slope. A masked class
- * (z_c = −∞) gets 0, a NaN lse a NaN row. K = 1 has p = 1 exactly and b_0 = M, so only the z-loss is
- * left (exp(s − lse) would give 1 ± an ulp).
+ * (z_c = −∞) gets 0, a NaN lse (or ±∞) a NaN row. K = 1 has p = 1 exactly and b_0 = M, so only the
+ * z-loss is left (exp(s − lse) would give 1 ± an ulp).
  */
 export function rowGradient(i: i32, lse: f64, M: f64, dy: f64, g: usize): void {
   const K = classes;
   const z = rowPtr(i);
-  if (lse != lse) {
+  if (lse - lse != 0) {
     for (let c = 0; c < K; c++) store<f32>(g + (<usize>c << 2), NaN);
     return;
   }
@@ -208,7 +219,7 @@ export function rowGradient(i: i32, lse: f64, M: f64, dy: f64, g: usize): void {
         bc = termB;
       }
     }
-    const gc = (coef * exp64(s - lse) - k * bc) * h;
+    const gc = (coef * expNeg64(s - lse) - k * bc) * h;
     store<f32>(g + (<usize>c << 2), zc == -Infinity ? 0 : <f32>gc);
   }
 }
