@@ -425,6 +425,15 @@ describeFor('webgpu')('webgpu kernels', () => {
     expect(longRows.gradAbs).toBeLessThan(7e-8);
     expect(longRows.lossRel).toBeLessThan(1e-6);
   });
+  test('focalGamma 0 (and \'others\' with ε = 0) runs the plain programs: nothing compiled, the same bits', () => {
+    expect(got('gammaZero').gammaZero).toEqual({sameBits: Array(8).fill(true), pipelines: 0});
+  });
+  test('inputs tfjs\'s Cast relabels int32 → float32 (one-hot labels, logits, class weights) give the bits of float ones', () => {
+    const {castInputs} = got('castInputs');
+    expect(Object.keys(castInputs).length).toBe(5);
+    expect(Object.entries(castInputs).filter(([, r]) => !r.sameBits.every((b) => b) || !(r.loss > 0 && r.loss < Infinity))
+        .map(([name, r]) => `${name}: ${JSON.stringify(r)}`)).toEqual([]);
+  });
   describe.each(LARGE_N_CASES)('$name', (c) => {
     const {logits, labels, K} = materialize(c);
     const ref = reference(logits, K, labels, true, c.options);

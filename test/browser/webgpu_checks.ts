@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import {softmaxCrossEntropy, softmaxCrossEntropyWithGrad, SoftmaxCrossEntropyOptions} from '../../index';
+import {losses, softmaxCrossEntropy, softmaxCrossEntropyWithGrad, SoftmaxCrossEntropyOptions} from '../../index';
 import {materialize} from '../cases';
 import {Results, runCase, runCaseAsync} from '../parity_run';
 import {rng} from '../rng';
@@ -40,6 +40,18 @@ export interface WebGPUChecks {
   longRows: {gradAbs: number, gradMax: number, lossRel: number};
   /** LARGE_N_CASES by name, on webgpu and cpu */
   largeN: Record<string, {webgpu: PackedResults, cpu: PackedResults}>;
+  /**
+   * γ = 0 (and 'others' with ε = 0) against no option, after a warm-up of no option: whether
+   * value-and-grad's loss and gradient and loss-and-grad's have the same bits, and pipelines compiled
+   * (0: the same programs run)
+   */
+  gammaZero: {sameBits: boolean[], pipelines: number};
+  /**
+   * Inputs tfjs's webgpu Cast only relabels (int32 → float32 keeps the integers: program.ts storedAs)
+   * against the same values uploaded as floats: by scenario, whether value-and-grad's loss and gradient
+   * and loss-and-grad's have the same bits, and the cast losses (which must be finite and nonzero)
+   */
+  castInputs: Record<string, {sameBits: boolean[], loss: number}>;
   /** a part's error, by the part's name (or `largeN: <case>`) */
   errors: Record<string, string>;
   /** seconds per part */
@@ -67,6 +79,13 @@ const VARIANTS: Array<[string, SoftmaxCrossEntropyOptions, 'ids' | 'probs']> = [
   ['labelSmoothing 0.1', {labelSmoothing: 0.1}, 'ids'],
   ['probability labels', {}, 'probs'],
   ['classWeights, mean', {}, 'ids'],  // weights made per shape below
+  // focal, softcap and 'others': programs of their own, the same dispatches (a few option sets: each
+  // compiles its programs, seconds apiece on SwiftShader)
+  ['focal 2', {focalGamma: 2}, 'ids'],
+  ['focal 0.5, labelSmoothing 0.1, reduction none', {focalGamma: 0.5, labelSmoothing: 0.1, reduction: 'none'}, 'ids'],
+  ['softcap 30 probability labels, sum', {softcap: 30, reduction: 'sum'}, 'probs'],
+  ['classWeights, focal 2, softcap 30, others, zLoss', {focalGamma: 2, softcap: 30, labelSmoothing: 0.1,
+    labelSmoothingOver: 'others', zLoss: 1e-4}, 'ids'],
 ];
 
 const vgStep = (z: tf.Tensor, y: tf.Tensor, o: SoftmaxCrossEntropyOptions) => {
@@ -134,6 +153,74 @@ async function newBatch(): Promise<Counts> {
   };
   await run(256, false);
   return await run(200, true) as Counts;
+}
+
+const bitsOf = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => bitsOf(a).join() === bitsOf(b).join();
+
+/** Both steps' four outputs, read back, for each option set. */
+async function outputs(z: tf.Tensor, y: tf.Tensor, o: SoftmaxCrossEntropyOptions): Promise<Float32Array[]> {
+  const out = [...vgStep(z, y, o), ...lgStep(z, y, o)];
+  const values = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(out);
+  return values;
+}
+
+/** γ = 0 and ε = 0 'others' run the plain programs: no compile after the plain ones, the same bits. */
+async function gammaZero(): Promise<WebGPUChecks['gammaZero']> {
+  const z = tf.randomNormal([64, 100], 0, 3, 'float32', 11);
+  const ids = tf.randomUniformInt([64], 0, 100, 12);
+  const plain = await outputs(z, ids, {});
+  const {result, counts} = await counting(() => Promise.all([outputs(z, ids, {focalGamma: 0}),
+    outputs(z, ids, {focalGamma: 0, labelSmoothingOver: 'others'})]));
+  tf.dispose([z, ids]);
+  return {sameBits: result.flatMap((r) => r.map((v, i) => sameBits(v, plain[i]))), pipelines: counts.pipelines};
+}
+
+/**
+ * int32 one-hot labels, logits and class weights through tf.cast (which on webgpu keeps the integers
+ * and relabels them float32), read four classes at a time (K = 12) and one (K = 7), against the same
+ * values made as float32: reading the integers as such gives the same bits (f32(i) is exact); read as
+ * float bits they were subnormals (loss 0) or NaN.
+ */
+async function castInputs(): Promise<WebGPUChecks['castInputs']> {
+  const out: WebGPUChecks['castInputs'] = {};
+  const N = 10;
+  for (const K of [12, 7]) {
+    const idsArr = Int32Array.from({length: N}, (_, i) => (i * 5) % K);
+    const hot = new Int32Array(N * K);
+    idsArr.forEach((y, i) => { hot[i * K + y] = 1; });
+    const zInt = Int32Array.from({length: N * K}, (_, e) => ((e * 7) % 11) - 5);
+    const wInt = Int32Array.from({length: K}, (_, c) => 1 + (c % 3));
+    /** Both steps on the cast inputs and on the float ones: `make(cast)` gives logits, labels, options. */
+    const run = async (name: string, make: (cast: boolean) => [tf.Tensor, tf.Tensor, SoftmaxCrossEntropyOptions]) => {
+      const [zc, yc, oc] = make(true);
+      const [zf, yf, of] = make(false);
+      const [a, b] = [await outputs(zc, yc, oc), await outputs(zf, yf, of)];
+      tf.dispose([zc, yc, zf, yf, ...[oc.classWeights, of.classWeights].filter((w): w is tf.Tensor1D => w instanceof tf.Tensor)]);
+      out[`K = ${K} ${name}`] = {sameBits: a.map((v, i) => sameBits(v, b[i])), loss: a[0][0]};
+    };
+    const cast = (v: Int32Array, shape: number[]) => tf.tidy(() => tf.cast(tf.tensor(v, shape, 'int32'), 'float32'));
+    const either = (c: boolean, v: Int32Array, shape: number[]) => (c ? cast(v, shape) : tf.tensor(Float32Array.from(v), shape));
+    const ids = () => tf.tensor(idsArr, [N], 'int32');
+    if (K === 12) {
+      await run('cast one-hot labels', (c) => [either(false, zInt, [N, K]), either(c, hot, [N, K]), {}]);
+      await run('cast logits and class weights, ids, smoothing', (c) => [either(c, zInt, [N, K]), ids(),
+        {labelSmoothing: 0.1, classWeights: either(c, wInt, [K]) as tf.Tensor1D}]);
+      // the drop-in casts int32 one-hot labels itself (tf.losses.softmaxCrossEntropy's signature)
+      const z = either(false, zInt, [N, K]);
+      const [hotInt, hotFloat] = [tf.tensor(hot, [N, K], 'int32'), either(false, hot, [N, K])];
+      const [a, b] = await Promise.all([losses.softmaxCrossEntropy(hotInt, z), losses.softmaxCrossEntropy(hotFloat, z)]
+          .map(async (t) => { const v = await t.data(); t.dispose(); return v; }));
+      tf.dispose([hotInt, hotFloat, z]);
+      out[`K = ${K} drop-in losses.softmaxCrossEntropy, int32 one-hot`] = {sameBits: [sameBits(a, b)], loss: a[0]};
+    } else {
+      await run('cast logits, labels and class weights, probability labels', (c) => [either(c, zInt, [N, K]),
+        either(c, hot, [N, K]), {classWeights: either(c, wInt, [K]) as tf.Tensor1D}]);
+      await run('cast logits, ids', (c) => [either(c, zInt, [N, K]), ids(), {}]);
+    }
+  }
+  return out;
 }
 
 /** Runs `f` on the cpu backend, then switches back to webgpu. */
@@ -257,7 +344,8 @@ export async function webgpuChecks(): Promise<WebGPUChecks> {
     invalid: {loss: new Float32Array(), vgGrad: new Float32Array(), lgGrad: new Float32Array(),
       cpuLoss: new Float32Array(), cpuGrad: new Float32Array()},
     validateLabelsError: null, validateLabelsUploadedError: null, leak: {before: [], after: [], usedBuffers: null},
-    longRows: {gradAbs: NaN, gradMax: NaN, lossRel: NaN}, largeN: {}, errors: {}, seconds: {}};
+    longRows: {gradAbs: NaN, gradMax: NaN, lossRel: NaN}, largeN: {}, gammaZero: {sameBits: [], pipelines: NaN},
+    castInputs: {}, errors: {}, seconds: {}};
   const part = async (name: string, f: () => Promise<void>) => {
     const t0 = performance.now();
     const tensors = tf.memory().numTensors;
@@ -279,6 +367,8 @@ export async function webgpuChecks(): Promise<WebGPUChecks> {
   await part('validateLabels', async () => { c.validateLabelsError = await validateLabels(false); });
   await part('leak', async () => { c.leak = await leak(); });
   await part('longRows', async () => { c.longRows = await longRows(); });
+  await part('gammaZero', async () => { c.gammaZero = await gammaZero(); });
+  await part('castInputs', async () => { c.castInputs = await castInputs(); });
   for (const lc of LARGE_N_CASES) {
     await part(`largeN: ${lc.name}`, async () => {
       const webgpu = pack(await runCaseAsync(lc));  // see page.ts: no dataSync on webgpu
