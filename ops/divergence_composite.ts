@@ -7,13 +7,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {Reduction, SoftmaxDivergenceAttrs} from '../kernels/softmax_divergence/contract.js';
 import {sumOrZero} from './composite.js';
+import {log1pUnit} from './sigmoid_composite.js';
 
 type T = tf.Tensor;
 
-/** log softmax over the last axis, max-shifted (tf.logSumExp is), and lse keepDims. Empty rows pass. */
-function logSoftmax(s: T): {logp: T, lse: T} {
-  const lse = s.size > 0 ? tf.logSumExp(s, -1, true) : tf.reshape(s, [...s.shape.slice(0, -1), 1]);
-  return {logp: tf.sub(s, lse), lse};
+/**
+ * log softmax over the last axis, max-shifted with the max's own term kept apart: with m the row's max
+ * and R = Σ_c exp(s_c − m) − 1 summed without the max's exp(0) = 1 (the other maxima add theirs),
+ * log p = (s − m) − log1p(R) and lse = m + log1p(R). A one-hot-like row's R is tiny, and 1 + R in
+ * float32 would round it away (and its entropy with it); s − m is exact for rows far from 0, where
+ * s − lse would lose an ulp of the logits. Also V = Σ_c exp(s_c − m)·(s_c − m), entropy's sum.
+ * Empty rows pass as empty.
+ */
+function logSoftmax(s: T): {logp: T, lse: T, rest: T, v: T} {
+  if (s.size === 0) {
+    const none = tf.reshape(s, [...s.shape.slice(0, -1), 1]);
+    return {logp: s, lse: none, rest: none, v: none};
+  }
+  const m = tf.max(s, -1, true);
+  const d = tf.sub(s, m);
+  const e = tf.exp(d);
+  const atMax = tf.equal(d, 0);
+  const rest = tf.add(sumOrZero(tf.where(atMax, tf.zerosLike(e), e), -1, true),
+      tf.sub(sumOrZero(tf.cast(atMax, 'float32'), -1, true), 1));
+  const l1p = log1pUnit(rest);
+  // a term at a −∞ entry is 0 (e = 0), not 0·(−∞)
+  const v = sumOrZero(tf.where(tf.equal(e, 0), tf.zerosLike(e), tf.mul(e, d)), -1, true);
+  return {logp: tf.sub(d, l1p), lse: tf.add(m, l1p), rest, v};
 }
 
 /** Per-row terms of a divergence: the row losses (unscaled) and what the gradients need. */
@@ -26,7 +46,8 @@ export interface DivergenceRows {
 }
 
 export function divergenceRows(logits: T, targets: T, attrs: SoftmaxDivergenceAttrs): DivergenceRows {
-  const {logp, lse} = logSoftmax(tf.div(logits, attrs.temperature));
+  const student = logSoftmax(tf.div(logits, attrs.temperature));
+  const {logp, lse} = student;
   let P: T;
   let logP: T;
   let nan = tf.isNaN(lse);
@@ -41,7 +62,9 @@ export function divergenceRows(logits: T, targets: T, attrs: SoftmaxDivergenceAt
   } else {
     P = targets;
     logP = tf.log(targets);
-    nan = tf.logicalOr(nan, tf.any(tf.isNaN(targets), -1, true));
+    // a NaN or a negative probability makes its row NaN
+    const bad = tf.logicalOr(tf.isNaN(targets), tf.less(targets, 0));
+    nan = tf.logicalOr(nan, targets.size > 0 ? tf.any(bad, -1, true) : tf.reshape(bad, lse.shape));
   }
   // KL term P·(log P − log p): 0 where the target has no mass (log P = −∞, 0·log 0 = 0), +∞ where it has
   // mass and the model none (log p = −∞; P may have underflowed to 0 from finite teacher logits).
@@ -52,7 +75,11 @@ export function divergenceRows(logits: T, targets: T, attrs: SoftmaxDivergenceAt
   const infinite = attrs.kind === 'entropy' ? tf.zeros(raw.shape, 'bool')
       : tf.logicalAnd(tf.logicalNot(noMass), tf.equal(logp, -Infinity));
   const terms = tf.where(noMass, tf.zerosLike(raw), tf.where(infinite, tf.fill(raw.shape, Infinity), raw));
-  let loss = sumOrZero(terms, -1);
+  // entropy as log S − V/S = log1p(R) − V/(1 + R): a sum of two non-negative terms, exact for
+  // one-hot-like rows, where −Σ p·log p adds up roundings of log p ≈ 0
+  let loss = attrs.kind === 'entropy'
+      ? tf.squeeze(tf.sub(log1pUnit(student.rest), tf.div(student.v, tf.add(1, student.rest))), [-1])
+      : sumOrZero(terms, -1);
   const nanRow = tf.squeeze(nan, [-1]);
   loss = tf.where(nanRow, tf.fill(loss.shape, NaN), loss);
   return {logp, P, logP, nan, loss};

@@ -26,13 +26,13 @@ function times(c: T, v: T): T {
 }
 
 /**
- * log1p(u) for u ∈ [0, 1] (u = e^−|x|), accurate on every backend: tfjs-backend-webgl and -webgpu
+ * log1p(u) for u ≥ 0 (here u = e^−|x| ∈ [0, 1]; the divergence composite passes a row's rest sum), accurate on every backend: tfjs-backend-webgl and -webgpu
  * compute tf.log1p as log(1 + u), and wasm's agrees with them, which in float32 rounds 1 + u to 1 for
  * u < 6e-8 and errs by up to half an ulp of 1 (6e-8) for larger u — all of a confident entry's
  * sp(−x) ≈ e^−x. Goldberg's form, log(1 + u)·u/((1 + u) − 1), divides that rounding back out: the
  * subtraction is exact, and the result is within a few ulps of log1p(u) wherever log is accurate.
  */
-function log1pUnit(u: T): T {
+export function log1pUnit(u: T): T {
   const w = tf.add(1, u);
   const d = tf.sub(w, 1);  // exact: what 1 + u kept of u
   return tf.where(tf.equal(d, 0), u, tf.mul(tf.log(w), tf.div(u, d)));

@@ -33,7 +33,7 @@ const cases: Array<[string, () => [tf.Tensor | number[], tf.Tensor | number[], S
   ['negative zLoss', () => [z(), ids(), {zLoss: -1}], /zLoss must be a finite number >= 0/],
   ['non-integer ignoreIndex', () => [z(), ids(), {ignoreIndex: 0.5}], /ignoreIndex must be an integer; got 0.5/],
   ['ignoreIndex with probabilities', () => [z(), probs(), {ignoreIndex: -1}], /ignoreIndex applies to class-id \(int32\) labels only/],
-  ['unknown reduction', () => [z(), ids(), {reduction: 'avg' as 'mean'}], /reduction must be 'none', 'sum' or 'mean'; got avg/],
+  ['unknown reduction', () => [z(), ids(), {reduction: 'avg' as 'mean'}], /reduction must be 'none', 'sum' or 'mean'; got 'avg'/],
   ['a misspelt option', () => [z(), ids(), {labelSmothing: 0.1} as SoftmaxCrossEntropyOptions], /unknown option 'labelSmothing'/],
   ['validateLabels not a boolean', () => [z(), ids(), {validateLabels: 1 as unknown as boolean}], /validateLabels must be a boolean/],
 ];
