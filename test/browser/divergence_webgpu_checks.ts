@@ -52,6 +52,9 @@ export interface DivergenceWebGPUChecks {
   agreement: DivergenceAgreement[];
   /** an empty input: dispatches of value-and-grad and loss-and-grad of each kind, their losses, gradient sizes */
   empty: {dispatches: number, loss: number[], gradSize: number[]};
+  /** K = 1, every kind (P = 1 for probabilities): losses of the forward and loss-and-grad ('none') and
+   * how many gradient entries of the backward and loss-and-grad are not exactly 0 */
+  singleClass: Array<{kind: Kind, losses: number[], lossesPositiveZero: boolean, gradNonZero: number}>;
   /** the forward on a device with WebGPU's default 128 MiB binding size, over a tensor past it */
   bindingSizeError: string | null;
   limits: {maxStorageBuffersPerShaderStage: number, maxStorageBufferBindingSize: number};
@@ -214,6 +217,30 @@ async function emptyInput(): Promise<DivergenceWebGPUChecks['empty']> {
   tf.dispose([z, t, ...result]);
   return {dispatches: counts.dispatches, loss: values.filter((_, i) => i % 2 === 0).map((v) => v[0]),
     gradSize: values.filter((_, i) => i % 2 === 1).map((v) => v.length)};
+}
+
+/** K = 1: KL 0 (P = 1), entropy 0, and every gradient entry exactly 0 (p = 1 exactly: lse = the logit). */
+async function singleClass(): Promise<DivergenceWebGPUChecks['singleClass']> {
+  const out: DivergenceWebGPUChecks['singleClass'] = [];
+  const z = tf.tensor([[3.5], [-1e4], [0], [1e-3], [77]]);
+  const ones = tf.ones([5, 1]);
+  const teacher = tf.tensor([[1], [2], [-1e4], [5], [0]]);
+  const dy = tf.tensor([1, 2, 3, 4, 5]);
+  for (const kind of ['klProbabilities', 'klLogits', 'entropy'] as Kind[]) {
+    const targets = kind === 'klProbabilities' ? ones : kind === 'klLogits' ? teacher : z;
+    const attrs = attrsOf(kind, 'none', 0.7);
+    const f = tf.engine().runKernel(FusedSoftmaxDivergence, {logits: z, targets}, attrs) as tf.Tensor[];
+    const b = tf.engine().runKernel(FusedSoftmaxDivergenceGrad, {logits: z, targets, lse: f[1], lseLow: f[2], aux: f[3],
+      auxLow: f[4], dy}, attrs) as tf.Tensor;
+    const lg = tf.engine().runKernel(SoftmaxDivergenceWithLogits, {logits: z, targets}, attrs) as tf.Tensor[];
+    const [fl, bg, ll, lgr] = await Promise.all([f[0], b, lg[0], lg[1]].map((t) => t.data()));
+    tf.dispose([...f, b, ...lg]);
+    const losses = [...fl, ...ll];
+    out.push({kind, losses, lossesPositiveZero: losses.every((v) => Object.is(v, 0)),
+      gradNonZero: [...bg, ...lgr].filter((g) => !Object.is(g, 0)).length});
+  }
+  tf.dispose([z, ones, teacher, dy]);
+  return out;
 }
 
 /**
@@ -498,8 +525,10 @@ function agreements(): AgreementCase[] {
       data: plain(33, 7, kind, 81)});
     cases.push({name: `${kind} [2, 3, 50] rank 3, mean, T 0.7, scale 1/ln 2`, shape: [2, 3, 50],
       attrs: attrsOf(kind, 'mean', 0.7, 1.3, 1 / Math.LN2), data: plain(6, 50, kind, 82)});
-    cases.push({name: `${kind} [256, 32000] mean`, shape: [256, 32000],
-      attrs: kind === 'klLogits' ? attrsOf(kind, 'mean', 2, 2, 4) : attrsOf(kind, 'mean'), data: plain(256, 32000, kind, 83)});
+    // the benchmark's shape for distillation; 32 rows of it for the others (the same layout, 16 threads a row)
+    const N = kind === 'klLogits' ? 256 : 32;
+    cases.push({name: `${kind} [${N}, 32000] mean`, shape: [N, 32000],
+      attrs: kind === 'klLogits' ? attrsOf(kind, 'mean', 2, 2, 4) : attrsOf(kind, 'mean'), data: plain(N, 32000, kind, 83)});
     cases.push({name: `${kind} [4, 300000] none (tiles)`, shape: [4, 300000], attrs: attrsOf(kind, 'none'),
       data: plain(4, 300000, kind, 84)});
   }
@@ -528,6 +557,7 @@ function agreements(): AgreementCase[] {
   return cases;
 }
 
+/** `only`: run just the parts whose names contain one of its comma-separated words (for working on one). */
 export async function divergenceWebgpuChecks(only?: string): Promise<DivergenceWebGPUChecks> {
   if (!await tf.setBackend('webgpu')) throw new Error(`tf.setBackend('webgpu') failed (navigator.gpu ${
     'gpu' in navigator ? 'exists' : 'is undefined'}); the page's console says why`);
@@ -535,7 +565,7 @@ export async function divergenceWebgpuChecks(only?: string): Promise<DivergenceW
   const device = (tf.backend() as WebGPUBackend).device;
   const c: DivergenceWebGPUChecks = {steps: [], profiled: {valueAndGrad: [], lossAndGrad: []},
     newBatch: {dispatches: NaN, pipelines: NaN, tfjsPrograms: NaN}, leak: {before: [], after: []}, agreement: [],
-    empty: {dispatches: NaN, loss: [], gradSize: []}, bindingSizeError: null,
+    empty: {dispatches: NaN, loss: [], gradSize: []}, singleClass: [], bindingSizeError: null,
     limits: {maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize}, errors: {}, seconds: {}};
   // a pipeline or bind group WebGPU refuses is reported asynchronously, and its outputs stay unwritten
@@ -544,7 +574,7 @@ export async function divergenceWebgpuChecks(only?: string): Promise<DivergenceW
     if (deviceErrors.length < 5) deviceErrors.push((e as GPUUncapturedErrorEvent).error.message);
   });
   const part = async (name: string, f: () => Promise<void>) => {
-    if (only !== undefined && !name.includes(only)) return;
+    if (only !== undefined && !only.split(',').some((o) => name.includes(o))) return;
     const t0 = performance.now();
     const tensors = tf.memory().numTensors;
     try {
@@ -564,6 +594,7 @@ export async function divergenceWebgpuChecks(only?: string): Promise<DivergenceW
   await part('newBatch', async () => { c.newBatch = await newBatch(); });
   await part('leak', async () => { c.leak = await leak(); });
   await part('empty', async () => { c.empty = await emptyInput(); });
+  await part('singleClass', async () => { c.singleClass = await singleClass(); });
   await part('bindingSize', async () => { c.bindingSizeError = await bindingSizeError(); });
   if (deviceErrors.length > 0) c.errors.device = deviceErrors.join('\n');
   return c;

@@ -16,10 +16,14 @@
  * every run). The scratch holds the counter at 0 and workgroup g's partial at 1 + g.
  */
 import {GROUP_INDEX, LAST_FLAG, NON_FINITE, returnUnlessLast, sumPartials, tree} from '../../../backends/webgpu/wgsl.js';
-import {Binding, declarations, finishCode, gradientTerm, inputBindings, MATH, reads, readsTargets, stateCode, Variant,
+import {Binding, blockCode, declarations, finishCode, gradientTerm, inputBindings, MATH, reads, readsTargets, stateCode, Variant,
   variantKey} from './wgsl.js';
 
 export type RowsMode = 'forward' | 'lossAndGrad';
+
+/** Elements a thread takes as one block (wgsl.ts blockCode): vec4s, or floats. */
+const BLOCK_VEC4 = 4;
+const BLOCK_F32 = 8;
 
 /**
  * Bindings. forward: loss (per row for 'none', else one value), lse, lseLow, aux, auxLow, the inputs,
@@ -49,25 +53,17 @@ export function rowsSource(v: Variant, mode: RowsMode): string {
   const grad = mode === 'lossAndGrad';
   const reduced = v.reduction !== 'none';
   const n = v.vec4 ? '(K / 4)' : 'K';  // elements of the per-class bindings in a row
-  const loadT = readsTargets(v) ? 'let t = tAt(at + c);' : '';
-  const step = v.vec4
-    ? `for (var k = 0; k < 8 && c < ${n}; k = k + 1) {
-        let z = zAt(at + c);
-        ${loadT}
-        c = c + lanesI;
-        if (poisons(z)${targetPoisons(v, 't')}) { flags = flags | 1u; }
-        let s = z * u.invTemp;
-        let tt = ${targetOf(v, 't', 's')};
-        flags = flags | step(&b, s.x, tt.x) | step(&b, s.y, tt.y) | step(&b, s.z, tt.z) | step(&b, s.w, tt.w);
-      }`
-    : `for (var k = 0; k < 32 && c < K; k = k + 1) {
-        let z = zAt(at + c);
-        ${loadT}
-        c = c + lanesI;
-        if (poisons(z)${targetPoisons(v, 't')}) { flags = flags | 1u; }
-        let s = z * u.invTemp;
-        flags = flags | step(&b, s, ${targetOf(v, 't', 's')});
-      }`;
+  const B = v.vec4 ? BLOCK_VEC4 : BLOCK_F32;
+  // the rest of a thread's share, one element at a time through the online recurrence
+  const tailLoadT = readsTargets(v) ? 'let t = tAt(at + c);' : '';
+  const tail = `let z = zAt(at + c);
+      ${tailLoadT}
+      c = c + lanesI;
+      if (poisons(z)${targetPoisons(v, 't')}) { flags = flags | 1u; }
+      let s = z * u.invTemp;
+      ${v.vec4 ? `let tt = ${targetOf(v, 't', 's')};
+      flags = flags | step(&b, s.x, tt.x) | step(&b, s.y, tt.y) | step(&b, s.z, tt.z) | step(&b, s.w, tt.w);`
+    : `flags = flags | step(&b, s, ${targetOf(v, 't', 's')});`}`;
   const T = v.vec4 ? 'vec4<f32>' : 'f32';
   return `${declarations(rowsBindings(v, mode))}
 ${NON_FINITE}
@@ -97,12 +93,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var flags = 0u;  // 1: a poisoning value (NaN, +∞, a bad probability); 2: mass on a −∞ logit
   if (exists) {
     var c = lane;
+    // whole blocks of ${B} elements a thread (${v.vec4 ? 4 * B : B} classes), each merged into the thread's state
+    loop {
+      if (c + ${B - 1} * lanesI >= ${n}) { break; }
+      ${blockCode(v, B).replace(/\n/g, '\n  ')}
+      c = c + ${B} * lanesI;
+      mine = mergeSt(mine, blk);
+    }
+    var b = emptySt();
     loop {
       if (c >= ${n}) { break; }
-      var b = emptySt();
-      ${step}
-      mine = mergeSt(mine, b);
+      ${tail}
     }
+    mine = mergeSt(mine, b);
   }
   saveSt(lid, mine);
   redFlag[lid] = flags;

@@ -128,6 +128,27 @@ fn logf(x: f32) -> f32 {
   return k * LN2_HI + (ln1p(m - 1.0) - k * LN2_LO);
 }
 fn logS(r: f32) -> f32 { return select(logf(1.0 + r), ln1p(r), r < 0.5); }
+fn ln1p4(z: vec4<f32>) -> vec4<f32> {
+  let t = z / (2.0 + z);
+  let t2 = t * t;
+  var p = vec4<f32>(1.0 / 13.0);
+  p = p * t2 + 1.0 / 11.0;
+  p = p * t2 + 1.0 / 9.0;
+  p = p * t2 + 1.0 / 7.0;
+  p = p * t2 + 1.0 / 5.0;
+  p = p * t2 + 1.0 / 3.0;
+  p = p * t2 + 1.0;
+  return 2.0 * t * p;
+}
+fn logf4(x: vec4<f32>) -> vec4<f32> {
+  let f = frexp(x);
+  let low = f.fract < vec4<f32>(0.70710678);
+  let m = select(f.fract, 2.0 * f.fract, low);
+  let k = vec4<f32>(f.exp) - select(vec4<f32>(0.0), vec4<f32>(1.0), low);
+  return k * LN2_HI + (ln1p4(m - 1.0) - k * LN2_LO);
+}
+fn hmax(x: vec4<f32>) -> f32 { return max(max(x.x, x.y), max(x.z, x.w)); }
+fn hsum(x: vec4<f32>) -> f32 { return (x.x + x.y) + (x.z + x.w); }
 // the rounding error of s = a + b (Knuth's two-sum): a + b = s + twoSumLow(a, b, s) exactly
 fn twoSumLow(a: f32, b: f32, s: f32) -> f32 {
   let bb = s - a;
@@ -289,5 +310,73 @@ export function gradientTerm(kind: DivergenceKind, T: string): string {
   if (kind === 'klLogits') {
     return `${p}\n  let P = select(exp((t - ahi) - alo), ${T}(0.0), ${T === 'f32' ? 'isNegInf(t)' : 'isNegInf4(t)'});\n  let g = p - P;`;
   }
-  return `${p}\n  let g = -p * ((logp + ahi) + alo);`;
+  // p·(−log p − H), −log p as (hi − s) + lo: the same roundings as −(log p + H), and +0 where both are 0 (K = 1)
+  return `${p}\n  let g = p * ((((hi - s) + lo) - ahi) - alo);`;
+}
+
+/** A balanced tree of `op` over the expressions (pairs first: the same order every run). */
+function treeOf(items: string[], op: (a: string, b: string) => string): string {
+  let level = items;
+  while (level.length > 1) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? op(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
+/**
+ * WGSL statements for one full block of B elements of this thread (elements at + c + k·lanesI,
+ * k < B, all in the row): their loads, the poison flags, and the block's state `blk` formed in two
+ * steps from registers: the block's maxima first, then every sum relative to them, so there is no
+ * rescaling inside a block and each class's exps are taken once. The max's own 1 is left out of R
+ * (ties at the max count 1 each but one). `flags` gains 1 (poison) and 2 (mass on a −∞ logit).
+ */
+export function blockCode(v: Variant, B: number): string {
+  const T = v.vec4 ? 'vec4<f32>' : 'f32';
+  const h = (x: string) => (v.vec4 ? `hmax(${x})` : x);
+  const hs = (x: string) => (v.vec4 ? `hsum(${x})` : x);
+  const anyOf = (x: string) => (v.vec4 ? `any(${x})` : `(${x})`);
+  const negInf = v.vec4 ? 'isNegInf4' : 'isNegInf';
+  const ks = Array.from({length: B}, (_, k) => k);
+  const each = (f: (k: number) => string) => ks.map(f).join('\n    ');
+  const sum = (f: (k: number) => string) => treeOf(ks.map(f), (a, b) => `(${a} + ${b})`);
+  const lines: string[] = [];
+  lines.push(each((k) => `let z${k} = zAt(at + c${k === 0 ? '' : ` + ${k} * lanesI`});`));
+  if (readsTargets(v)) lines.push(each((k) => `let t${k} = tAt(at + c${k === 0 ? '' : ` + ${k} * lanesI`});`));
+  const targetBad = v.kind === 'klLogits' ? 'poisons' : 'badProb';
+  lines.push(`if (${treeOf(ks.map((k) => `poisons(z${k})${readsTargets(v) ? ` || ${targetBad}(t${k})` : ''}`),
+    (a, b) => `${a} || ${b}`)}) { flags = flags | 1u; }`);
+  lines.push(each((k) => `let s${k} = z${k} * u.invTemp;`));
+  // the student: max, exps, R (and V for entropy)
+  lines.push(`let bms = ${h(treeOf(ks.map((k) => `s${k}`), (a, b) => `max(${a}, ${b})`))};`);
+  lines.push(each((k) => `let ns${k} = ${negInf}(s${k});`));
+  lines.push(each((k) => `let es${k} = select(exp(s${k} - bms), ${T}(0.0), ns${k});`));
+  lines.push(each((k) => `let ts${k} = s${k} == ${T}(bms);`));
+  lines.push(`let brs = ${hs(sum((k) => `select(es${k}, ${T}(0.0), ts${k})`))} + ` +
+    `(${hs(sum((k) => `select(${T}(0.0), ${T}(1.0), ts${k})`))} - 1.0);`);
+  if (v.kind === 'entropy') {
+    lines.push(`let bw = ${hs(sum((k) => `select(es${k} * (s${k} - bms), ${T}(0.0), ns${k})`))};`);
+    lines.push('let blk = St(bms, brs, bw);');
+  } else if (v.kind === 'klLogits') {
+    lines.push(each((k) => `let u${k} = t${k} * u.invTargetTemp;`));
+    lines.push(`let bmu = ${h(treeOf(ks.map((k) => `u${k}`), (a, b) => `max(${a}, ${b})`))};`);
+    lines.push(each((k) => `let nu${k} = ${negInf}(u${k});`));
+    lines.push(each((k) => `let eu${k} = select(exp(u${k} - bmu), ${T}(0.0), nu${k});`));
+    lines.push(`let bru = ${hs(sum((k) => `select(eu${k}, ${T}(0.0), u${k} == ${T}(bmu))`))} + ` +
+      `(${hs(sum((k) => `select(${T}(0.0), ${T}(1.0), u${k} == ${T}(bmu))`))} - 1.0);`);
+    // e_c·d_c, d_c = (u_c − m_u) − (s_c − m_s); none where u_c = −∞; a −∞ student logit: +∞ loss
+    lines.push(`let bw = ${hs(sum((k) => `select(eu${k} * ((u${k} - bmu) - (s${k} - bms)), ${T}(0.0), nu${k} | ns${k})`))};`);
+    lines.push(`if (${treeOf(ks.map((k) => anyOf(`!nu${k} & ns${k}`)), (a, b) => `${a} || ${b}`)}) { flags = flags | 2u; }`);
+    lines.push('let blk = St(bms, brs, bmu, bru, bw);');
+  } else {
+    const log = v.vec4 ? 'logf4' : 'logf';
+    lines.push(each((k) => `let zp${k} = t${k} == ${T}(0.0);`));
+    lines.push(`let ba = ${hs(sum((k) => `t${k}`))};`);
+    // P_c·(log P_c − (s_c − m_s)), 0·log 0 = 0 (also at a −∞ logit); mass at a −∞ logit: +∞ loss
+    lines.push(`let bw = ${hs(sum((k) => `select(t${k} * (${log}(t${k}) - (s${k} - bms)), ${T}(0.0), zp${k} | ns${k})`))};`);
+    lines.push(`if (${treeOf(ks.map((k) => anyOf(`!zp${k} & ns${k}`)), (a, b) => `${a} || ${b}`)}) { flags = flags | 2u; }`);
+    lines.push('let blk = St(bms, brs, ba, bw);');
+  }
+  return lines.join('\n    ');
 }
