@@ -36,6 +36,7 @@ import {INVALID_CASE, INVALID_ROWS, LARGE_N_CASES} from './browser/webgpu_cases'
 import type {WebGPUChecks} from './browser/webgpu_checks';
 import type {SigmoidWebGPUChecks, SigmoidWebGPUPage} from './browser/sigmoid_webgpu_checks';
 import type {DivergenceWebGLChecks, DivergenceWebGLPage} from './browser/divergence_webgl_checks';
+import type {DivergenceWebGPUChecks, DivergenceWebGPUPage} from './browser/divergence_webgpu_checks';
 import type {Counts} from './browser/webgpu_counters';
 import {Server, serve} from './browser/server';
 import {CASES, materialize} from './cases';
@@ -979,5 +980,96 @@ describeFor('webgl')('divergence webgl', () => {
       expect(leak.before.length).toBe(4);
       expect(leak.after).toEqual(leak.before);
     });
+  });
+});
+
+/**
+ * The divergence WebGPU kernels' own checks (browser/divergence_webgpu_checks.ts, a page of its own):
+ * dispatches per step, no compile at a new batch size, the tape's kernels, no leaks, empty inputs, K = 1's
+ * exact zeros, the device's binding-size error, and the kernels against the checks' own float64 formula
+ * (edges, teacher logits near ±1e4, long rows). Bounds are in units of each value's terms: measured at
+ * most 2.6e-6 (losses) and 4.3e-6 (gradients) on SwiftShader, at entries of e^-60 and below, where its
+ * exp errs by about an ulp per unit of |x|; 1.5e-6 elsewhere.
+ */
+describeFor('webgpu')('divergence webgpu', () => {
+  let divergenceGpu: DivergenceWebGPUChecks | Error | undefined;
+
+  beforeAll(async () => {
+    const own = await serve((await bundlePage('test/browser/divergence_webgpu_checks.ts')).code);
+    try {
+      divergenceGpu = await inPage('divergence webgpu checks', own.plain, (page) => page.evaluate(() =>
+        (window as unknown as {fusedCE: DivergenceWebGPUPage}).fusedCE.divergenceWebgpuChecks()));
+      const c = divergenceGpu;
+      console.log(`divergence webgpu checks: value-and-grad / loss-and-grad dispatches (tfjs's programs) ${c.steps.map((s) =>
+        `[${s.shape}] ${s.variant}: ${s.valueAndGrad.dispatches} (${s.valueAndGrad.tfjsPrograms})/` +
+        `${s.lossAndGrad.dispatches}`).join('; ')}; largest errors in terms: loss ` +
+        `${Math.max(...c.agreement.map((a) => a.lossErr)).toExponential(1)}, gradient ` +
+        `${Math.max(...c.agreement.map((a) => a.gradErr)).toExponential(1)}; seconds ${JSON.stringify(c.seconds)}`);
+    } catch (e) {
+      divergenceGpu = e instanceof Error ? e : new Error(String(e));
+    } finally {
+      await own.close();
+    }
+  }, RUN_LIMIT_MS + 60_000);
+
+  /** The checks' results; throws why they failed, or why `part` did. */
+  const got = (part: string): DivergenceWebGPUChecks => {
+    const c = divergenceGpu;
+    if (c === undefined) throw new Error('the divergence webgpu checks did not run');
+    if (c instanceof Error) throw new Error(`the divergence webgpu checks failed in Chromium: ${c.stack ?? c.message}`);
+    if (c.errors[part] !== undefined) throw new Error(`the divergence webgpu check '${part}' threw in Chromium: ${c.errors[part]}`);
+    if (c.errors.device !== undefined) throw new Error(`WebGPU reported errors: ${c.errors.device}`);
+    return c;
+  };
+
+  // Entropy's value-and-grad also runs 2 tfjs programs: the op passes the logits as the targets too, so
+  // the tape adds the targets' zero gradient to the logits' (a fill and an add; not the kernels').
+  test('value-and-grad 2 dispatches of ours (3 at most in all for KL), loss-and-grad 1; nothing compiled on a second call', () => {
+    const {steps} = got('steps');
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.flatMap((s) => {
+      const [vg, lg] = [s.valueAndGrad, s.lossAndGrad];
+      const ok = vg.dispatches - vg.tfjsPrograms <= 2 && lg.dispatches === 1 && lg.tfjsPrograms === 0 &&
+        (s.variant.startsWith('entropy') || vg.dispatches <= 3) && vg.pipelines + lg.pipelines === 0;
+      return ok ? [] : [`[${s.shape}] ${s.variant}: ${JSON.stringify({vg, lg})}`];
+    })).toEqual([]);
+  });
+  test('tf.profile: value-and-grad records the forward and backward kernels, loss-and-grad one', () => {
+    expect(got('profiled').profiled).toEqual({valueAndGrad: ['FusedSoftmaxDivergence', 'FusedSoftmaxDivergenceGrad'],
+      lossAndGrad: ['SoftmaxDivergenceWithLogits']});
+  });
+  test('a new batch size compiles no new pipeline (sizes are uniforms)', () => {
+    expect(got('newBatch').newBatch.pipelines).toBe(0);
+  });
+  test('no tensors, data ids or GPU buffers leak over 200 training steps', () => {
+    const {leak} = got('leak');
+    expect(leak.before.length).toBe(4);
+    expect(leak.after).toEqual(leak.before);
+  });
+  test('an empty input dispatches nothing: means and sums exactly 0, empty gradients', () => {
+    const {empty} = got('empty');
+    expect(empty.dispatches).toBe(0);
+    expect(empty.loss.length).toBeGreaterThan(0);
+    expect(empty.loss.every((v) => v === 0) && empty.gradSize.every((n) => n === 0)).toBe(true);
+  });
+  test('K = 1: every loss is +0 and every gradient entry exactly 0', () => {
+    expect(got('singleClass').singleClass.map((s) => ({kind: s.kind, zero: s.lossesPositiveZero, gradNonZero: s.gradNonZero})))
+        .toEqual(['klProbabilities', 'klLogits', 'entropy'].map((kind) => ({kind, zero: true, gradNonZero: 0})));
+  });
+  test('a tensor past the device\'s maxStorageBufferBindingSize is refused with the other kernels\' error', () => {
+    expect(got('bindingSize').bindingSizeError).toMatch(/would bind a tensor of \d+ entries .*maxStorageBufferBindingSize.*split the batch/);
+  });
+  test('losses and gradients match the float64 formula (every kind and reduction, edges, long rows); NaN and ±∞ exactly', () => {
+    const c = got('agreement');
+    expect(Object.keys(c.errors).filter((k) => k.startsWith('agreement'))).toEqual([]);
+    expect(c.agreement.length).toBeGreaterThanOrEqual(28);
+    expect(c.agreement.flatMap((a) => [...a.mismatches.map((m) => `${a.name}: ${m}`),
+      ...(a.lossErr > 5e-6 ? [`${a.name}: loss error ${a.lossErr} (${a.worst[0]})`] : []),
+      ...(a.gradErr > 1e-5 ? [`${a.name}: gradient error ${a.gradErr} (${a.worst[1]})`] : [])])).toEqual([]);
+  });
+  test('teacher logits near ±1e4 and rows offset by ±1000 stay exact (loss within 1e-6 of its terms)', () => {
+    const far = got('agreement').agreement.filter((a) => /1e4|±1000/.test(a.name));
+    expect(far.length).toBe(4);
+    expect(far.filter((a) => a.lossErr > 1e-6 || a.gradErr > 3e-6 || a.mismatches.length > 0)).toEqual([]);
   });
 });
