@@ -347,6 +347,24 @@ describeFor('webgl')('webgl kernels', () => {
     expect(lossRel).toBeLessThan(2e-6);
     expect(gradRel).toBeLessThan(2e-6);
   });
+  // focalGamma, labelSmoothingOver 'others' and softcap (browser/webgl_checks.ts familyChecks)
+  test('focal, others, softcap: 3 programs per step as the default, 4 for focal with spread terms; no compile for a new N or option values; no leaks', () => {
+    const {steps} = got().family;
+    expect(steps.length).toBeGreaterThan(0);
+    for (const r of steps) {
+      const programs = r.focalWithSpread ? 4 : 3;
+      expect({[r.name]: [r.valueAndGradPrograms, r.lossAndGradPrograms, r.compiledForNewSizeAndValues, r.leak.after]})
+          .toEqual({[r.name]: [programs, programs, 0, r.leak.before]});
+      expect(r.compiledAtFirstUse).toBeGreaterThan(0);  // its own sources: the cache keys tell them apart
+    }
+  });
+  test('γ = 0 and labelSmoothingOver \'all\' given: the default\'s bits, from the programs it compiled', () => {
+    expect(got().family.gammaZero).toEqual({sameBits: true, compiled: 0});
+  });
+  test('focal at confident rows (1 − p_y ≈ 1e-8, below float32\'s ulp of 1): loss and gradient to 2e-6 of themselves', () => {
+    const {lossRel, targetGradRel, otherGradRel} = got().family.confident;
+    expect(Math.max(lossRel, targetGradRel, otherGradRel)).toBeLessThan(2e-6);
+  });
 });
 
 describeFor('webgpu')('webgpu kernels', () => {
