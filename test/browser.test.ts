@@ -497,7 +497,12 @@ describe.each(CASES)('$name', (c) => {
       lgLoss: Array.from(r.lgLoss), lgGrad: Array.from(r.lgGrad)};
   };
 
-  test.each(runsFor(c))('$label in Chromium matches the float64 reference', (run) => {
+  // float16 holds nothing below 2^-24 ≈ 6e-8 (its smallest subnormal): a case whose whole gradient, and
+  // the terms it is formed from, are below that ('softcap 30, logits ±1e4 ids': sech² ≈ 0 leaves entries
+  // of 1e-11; the focal γ = 2 confident rows, 1e-23) reads back zeros there, which float16 cannot do
+  // better than; those cases run on every other run
+  const belowFloat16 = finiteMax(ref.grad) > 0 && Math.max(finiteMax(ref.grad), finiteMax(ref.gradTerms)) < 2 ** -24;
+  test.each(runsFor(c).filter((r) => !(r.f16 && belowFloat16)))('$label in Chromium matches the float64 reference', (run) => {
     if (refusedInF16(run, c)) {
       expect(gotOf(run).table.errors[c.name]).toMatch(/float16 textures, which hold class ids only up to 2048/);
       return;
