@@ -6,7 +6,7 @@
  * cannot share a process, e.g. the wasm backend with SIMD on and off).
  */
 import type {BackendUnderTest, Tolerance} from './backends';
-import {CASES, materialize} from './cases';
+import {Case, CASES, materialize} from './cases';
 import {finiteMax, mismatch} from './compare';
 import {Results, runCase} from './parity_run';
 import {reference, RefResult} from './reference';
@@ -80,6 +80,39 @@ export function parityTable(BACKENDS: BackendUnderTest[]): void {
         expect(r).toBeDefined();
         expectAgreement(first.name, a, b.name, r, b.tolerance, maxLogit, ref.gradTerms, ref.rowLse, ref.lossTerms);
       }
+    });
+  });
+}
+
+/** Cases for the new options' defaults against no option: every reduction, ids and probabilities, ±∞ and NaN. */
+const DEFAULTS_CASES: Case[] = [
+  {name: 'defaults [6,7] ids mean', shape: [6, 7], labels: 'ids'},
+  {name: 'defaults [6,7] probs none, smoothing', shape: [6, 7], labels: 'probs',
+    options: {reduction: 'none', labelSmoothing: 0.1}},
+  {name: 'defaults [5,3,7] ids sum, every other option', shape: [5, 3, 7], labels: 'ids',
+    options: {reduction: 'sum', labelSmoothing: 0.1, temperature: 1.7, zLoss: 1e-2, classWeights: [1, 0.25, 3, 1, 0.5, 2, 1]},
+    ids: [[1, -100]]},
+  {name: 'defaults −∞, +∞ and NaN none', shape: [4, 5], labels: 'ids', options: {reduction: 'none'},
+    logits: [[0, 1, -Infinity], [1, 2, Infinity], [2, 3, NaN]]},
+  {name: 'defaults [257,33] probs mean', shape: [257, 33], labels: 'probs'},
+];
+
+/** Each output as its bit patterns (NaN payloads and −0 included). */
+const bits = (r: Results) => [r.forward, r.vgLoss, r.vgGrad, r.lgLoss, r.lgGrad]
+    .map((a) => Array.from(new Uint32Array(new Float32Array(a).buffer)));
+
+/**
+ * focalGamma 0 and labelSmoothingOver 'all' run today's code: results bit-identical to leaving them out,
+ * on every path (softcap has no "off" value to pass: the op refuses 0, and leaving it out is the default).
+ */
+export function defaultsTable(BACKENDS: BackendUnderTest[]): void {
+  describe.each(BACKENDS)('$name: focalGamma 0 and labelSmoothingOver all are bit-identical to no option', (b) => {
+    test.each(DEFAULTS_CASES)('$name', async (c) => {
+      await b.setup();
+      const without = runCase(c);
+      const explicit = runCase({...c, options: {...c.options, focalGamma: 0,
+        ...(c.labels === 'ids' ? {labelSmoothingOver: 'all' as const} : {})}});
+      expect(bits(explicit)).toEqual(bits(without));
     });
   });
 }

@@ -4,6 +4,7 @@
  * set before tfjs initializes its wasm backend.
  */
 import {CPU, WASM_SCALAR} from './backends';
-import {parityTable} from './parity';
+import {defaultsTable, parityTable} from './parity';
 
 parityTable([CPU, WASM_SCALAR]);
+defaultsTable([WASM_SCALAR]);
