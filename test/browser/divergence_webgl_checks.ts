@@ -527,6 +527,17 @@ export async function divergenceWebglChecks(): Promise<DivergenceWebGLChecks> {
       const finite = 7;
       out.push(await agreement(`edge rows, finite, ${kind}, sum`, [finite, 6], edge.z.slice(0, finite * 6),
           edge.t.slice(0, finite * 6), {kind, reduction: 'sum'}, half));
+      // rows in ascending order: every class a new max of the online sums (their rescaling, each time)
+      for (const K of [512, 3000]) {
+        const {z, t} = randomProblem(4, K, kind, K);
+        for (let i = 0; i < 4; i++) {
+          const sort = (a: Float32Array) => a.subarray(i * K, (i + 1) * K).sort();
+          sort(z);
+          if (kind === 'klLogits' || i % 2) sort(t);
+        }
+        out.push(await agreement(`[4,${K}] ascending rows, ${kind}`, [4, K], z, t,
+            {kind, reduction: 'none', temperature: 0.7, targetTemperature: 1.3}, half));
+      }
       for (const shape of [[1, 1], [5, 1], [7, 5], [3, 4, 9], [33, 17], [40, 513], [6, 3000], [2, 20000]]) {
         const N = shape.slice(0, -1).reduce((a, b) => a * b, 1);
         const K = shape[shape.length - 1];

@@ -1,6 +1,6 @@
 /** webgl FusedSoftmaxDivergenceGrad: one program run, one texel per logit, no max or sum. */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {reshape, run, WebGLBackend} from '../../../backends/webgl/program.js';
+import {inTexture, reshape, run, WebGLBackend} from '../../../backends/webgl/program.js';
 import {FusedSoftmaxDivergenceGrad, FusedSoftmaxDivergenceGradInputs, SoftmaxDivergenceAttrs} from '../contract.js';
 import {UNIFORMS} from './glsl.js';
 import {gradientInputs, gradientSource} from './gradient_program.js';
@@ -14,7 +14,10 @@ export function gradientPass(backend: WebGLBackend, p: Problem, s: Saved, logits
   // no rows: an empty gradient, made here rather than left to tfjs's program runner and Reshape
   if (p.N === 0) return backend.makeTensorInfo(logitsShape, 'float32', new Float32Array(0));
   const upstream = s.dy != null;
-  const inputs = [...p.common, s.lse, s.lseLow, s.aux, s.auxLow, ...(upstream ? [s.dy as TensorInfo] : [])];
+  const rows = [s.lse, s.lseLow, s.aux, s.auxLow, ...(upstream ? [s.dy as TensorInfo] : [])];
+  // read by texelFetch (gradient_program.ts), so in textures, never uniform arrays (a scalar dy may be one)
+  rows.slice(0, p.variant.reduction === 'none' ? 5 : 4).forEach((t) => inTexture(backend, t));
+  const inputs = [...p.common, ...rows];
   const g = run(backend, gradientInputs(p.variant, upstream), inputs, [p.N, p.K], gradientSource(p.variant, upstream),
       UNIFORMS, p.uniforms);
   return reshape(backend, g, logitsShape);

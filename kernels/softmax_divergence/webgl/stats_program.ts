@@ -20,7 +20,7 @@
  */
 import {header, Variant} from './glsl.js';
 
-/** The partials only: every value the stats need is in them. */
+/** The partials only (packed: read with texelFetch as they are): every value the stats need is in them. */
 export const statsInputs = ['partials'];
 
 export const statsSize = (v: Variant, N: number) => (v.reduction === 'none' ? N : 1) + 4 * N;
@@ -31,10 +31,11 @@ export function statsSource(v: Variant): string {
       // V over the row's max, then H = log S − V / S (both terms ≥ 0: no cancellation)
       Sum acc = emptySum();
       for (int j = 0; j < dvTiles; j++) {
-        float m = tileMax(0, i, j);
+        vec4 q = tile(i, j, 0);
+        float m = q.x * dvInvTemp;
         if (m == negInf()) continue;
         float delta = s.M - m;
-        add(acc, expAcc(-delta) * (plane(2, i, j) - delta * (1.0 + plane(1, i, j))));
+        add(acc, expAcc(-delta) * (q.z - delta * (1.0 + q.y)));
       }
       float H = s.L - total(acc) / (1.0 + s.R);
       float H0 = stored(H);
@@ -44,37 +45,42 @@ export function statsSource(v: Variant): string {
       Sum acc = emptySum();
       bool infinite = false;
       for (int j = 0; j < dvTiles; j++) {
-        float A = plane(2, i, j);
-        if (isNaN(A)) return poisoned();  // a NaN, negative or +∞ probability
-        add(mass, A);
-        if (A == 0.0) continue;  // no target mass here: no term (even at −∞ logits)
-        float W = plane(3, i, j);
-        if (W == posInf()) infinite = true;
-        else add(acc, W + A * (s.M - tileMax(0, i, j)));
+        vec4 q = tile(i, j, 0);
+        if (isNaN(q.z)) return poisoned();  // a NaN, negative or +∞ probability
+        add(mass, q.z);
+        if (q.z == 0.0) continue;  // no target mass here: no term (even at −∞ logits)
+        if (q.w == posInf()) infinite = true;
+        else add(acc, q.w + q.z * (s.M - q.x * dvInvTemp));
       }
       float A = total(mass);
       float A0 = stored(A);
       // auxLow: what a float16 texture loses of A (0 with float32 textures)
       return Row(s.hi, s.lo, A0, A - A0, infinite ? posInf() : total(acc) + A * s.L);`,
     klLogits: `
-      Parts u = rowParts(2, i);
+      Parts u = rowParts(i, 1, 1, 2, dvInvTargetTemp);
       if (isNaN(u.M) || u.M == negInf()) return poisoned();  // NaN or +∞ in the teacher, or all −∞
       Sum acc = emptySum();
       bool infinite = false;
       for (int j = 0; j < dvTiles; j++) {
-        float mu = tileMax(2, i, j);
+        vec4 q = tile(i, j, 1);
+        float mu = q.y * dvInvTargetTemp;
         if (mu == negInf()) continue;  // no teacher mass here: no term
-        float W = plane(4, i, j);
-        if (W == posInf()) { infinite = true; continue; }
+        if (q.x == posInf()) { infinite = true; continue; }
         float du = u.M - mu;
-        add(acc, expAcc(-du) * (W + ((s.M - tileMax(0, i, j)) - du) * (1.0 + plane(3, i, j))));
+        add(acc, expAcc(-du) * (q.x + ((s.M - tile(i, j, 0).x * dvInvTemp) - du) * (1.0 + q.z)));
       }
       return Row(s.hi, s.lo, u.hi, u.lo, infinite ? posInf() : (s.L - u.L) + total(acc) / (1.0 + u.R));`,
   }[v.kind];
   return `${header(v, false)}
-    float plane(int p, int i, int j) { return getPartials((p * dvRows + i) * dvTiles + j); }
-    // tile j's max of the student's s (p = 0) or the teacher's u (p = 2), as the partials program scaled it
-    float tileMax(int p, int i, int j) { return plane(p, i, j) * (p == 0 ? dvInvTemp : dvInvTargetTemp); }
+    // texel 'part' of tile j of row i (partials_program.ts), from the packed texture as it is: its
+    // width is half its logical shape's
+    vec4 tile(int i, int j, int part) {
+      int t = (part * dvRows + i) * dvTiles + j;
+      int width = partialsTexShape[1] / 2;
+      int r = quotient(t, width);
+      return texelFetch(partials, ivec2(t - r * width, r), 0);
+    }
+    float channel(vec4 q, int c) { return c == 0 ? q.x : c == 1 ? q.y : c == 2 ? q.z : q.w; }
 
     // a row's max M, rest R (S = 1 + R), L = log1p(R) and lse as a pair hi + lo
     struct Parts { float M; float R; float L; float hi; float lo; };
@@ -82,12 +88,13 @@ export function statsSource(v: Variant): string {
     struct Row { float hi; float lo; float aux; float auxLow; float loss; };
     Row poisoned() { return Row(NAN, NAN, NAN, NAN, NAN); }
 
-    // 1. row max and sum: of the row whose tiles' maxes are plane p and rests plane p + 1
-    Parts rowParts(int p, int i) {
+    // 1. row max and sum: of the row whose tiles' maxes are channel cm and rests channel cr of texel
+    // 'part', the maxes times scale
+    Parts rowParts(int i, int part, int cm, int cr, float scale) {
       float M = negInf();
       bool bad = false;
       for (int j = 0; j < dvTiles; j++) {
-        float m = tileMax(p, i, j);
+        float m = channel(tile(i, j, part), cm) * scale;
         bad = bad || isNaN(m);
         M = max(M, m);
       }
@@ -96,9 +103,10 @@ export function statsSource(v: Variant): string {
       Sum acc = emptySum();
       bool found = false;
       for (int j = 0; j < dvTiles; j++) {
-        float m = tileMax(p, i, j);
+        vec4 q = tile(i, j, part);
+        float m = channel(q, cm) * scale;
         if (m == negInf()) continue;
-        float R = plane(p + 1, i, j);
+        float R = channel(q, cr);
         if (!found && m == M) { found = true; add(acc, R); }
         else add(acc, expAcc(m - M) * (1.0 + R));
       }
@@ -109,7 +117,7 @@ export function statsSource(v: Variant): string {
     }
 
     Row rowStats(int i) {
-      Parts s = rowParts(0, i);
+      Parts s = rowParts(i, 0, 0, 1, dvInvTemp);
       if (isNaN(s.M) || s.M == negInf()) return poisoned();  // NaN or +∞ in the row, or all −∞
       // 2. loss
       ${loss}
