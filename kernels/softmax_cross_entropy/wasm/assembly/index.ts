@@ -11,9 +11,10 @@
 import * as simd from './rows_simd';
 import * as scalar from './rows_scalar';
 import * as general from './rows_general';
+import * as generalSimd from './rows_general_simd';
 import {MEAN, NONE, SUM} from '../../../../backends/wasm/assembly/reduction';
-import {classes, denominator, general as isGeneral, isIgnored, reduction, rows, setOptionsGlobals, setProblemGlobals,
-  targetMass} from './problem';
+import {classes, denominator, gamma, general as isGeneral, isIgnored, reduction, rows, setOptionsGlobals,
+  setProblemGlobals, targetMass} from './problem';
 
 /** The tensors of the next call: byte offsets of logits, labels, class weights; N, K; labels are ids. */
 export function setProblem(z: usize, y: usize, w: usize, n: i32, k: i32, ids: bool): void {
@@ -30,22 +31,31 @@ export function setOptions(smoothing: f64, temperature: f64, zLoss: f64, ignore:
   setOptionsGlobals(smoothing, temperature, zLoss, ignore, red, focalGamma, softcap, overOthers);
 }
 
-// Each row step is the build's own (rows_simd.ts or rows_scalar.ts), or rows_general.ts for focal, a
-// softcap or 'others' smoothing: one branch per row, the defaults' arithmetic untouched.
+// Each row step is the build's own (rows_simd.ts or rows_scalar.ts), or for focal, a softcap or
+// 'others' smoothing rows_general.ts (scalar build) and rows_general_simd.ts (SIMD builds): one branch
+// per row, the defaults' arithmetic untouched.
+// @ts-ignore: decorator
+@inline function generalLogSumExp(i: i32): f64 {
+  return ASC_FEATURE_SIMD ? generalSimd.logSumExp(i) : general.logSumExp(i);
+}
+// @ts-ignore: decorator
+@inline function generalRowLoss(i: i32, lse: f64): f64 {
+  return ASC_FEATURE_SIMD ? generalSimd.rowLoss(i, lse) : general.rowLoss(i, lse);
+}
 // @ts-ignore: decorator
 @inline function logSumExp(i: i32): f64 {
-  if (isGeneral) return general.logSumExp(i);
+  if (isGeneral) return generalLogSumExp(i);
   return ASC_FEATURE_SIMD ? simd.logSumExp(i) : scalar.logSumExp(i);
 }
-// (rows_general.ts parks nothing: its gradient forms p_c from the lse)
+// (the general rows park nothing: their gradient forms p_c from the lse)
 // @ts-ignore: decorator
 @inline function logSumExpParked(i: i32, g: usize): f64 {
-  if (isGeneral) return general.logSumExp(i);
+  if (isGeneral) return generalLogSumExp(i);
   return ASC_FEATURE_SIMD ? simd.logSumExpParked(i, g) : scalar.logSumExpParked(i, g);
 }
 // @ts-ignore: decorator
 @inline function rowLoss(i: i32, lse: f64): f64 {
-  if (isGeneral) return general.rowLoss(i, lse);
+  if (isGeneral) return generalRowLoss(i, lse);
   return ASC_FEATURE_SIMD ? simd.rowLoss(i, lse) : scalar.rowLoss(i, lse);
 }
 // @ts-ignore: decorator
@@ -53,15 +63,21 @@ export function setOptions(smoothing: f64, temperature: f64, zLoss: f64, ignore:
   if (isGeneral) return general.rowMass;
   return ASC_FEATURE_SIMD ? simd.rowMass : scalar.rowMass;
 }
-// the backward kernel's A (B with focal), re-summed in float64
+// the backward kernel's A (B with focal: a loss sweep), re-summed in float64
 // @ts-ignore: decorator
-@inline function savedMass(i: i32, lse: f64): f64 { return isGeneral ? general.mass(i, lse) : targetMass(i); }
+@inline function savedMass(i: i32, lse: f64): f64 {
+  if (!isGeneral) return targetMass(i);
+  if (gamma == 0) return general.plainMass(i);
+  generalRowLoss(i, lse);
+  return general.rowMass;
+}
 // @ts-ignore: decorator
 @inline function fill(p: usize, n: i32, v: f32): void { if (ASC_FEATURE_SIMD) simd.fill(p, n, v); else scalar.fill(p, n, v); }
 // @ts-ignore: decorator
 @inline function rowGradient(i: i32, lse: f64, a: f64, dy: f64, g: usize, parked: bool): void {
-  if (isGeneral) general.rowGradient(i, lse, a, dy, g);
-  else if (ASC_FEATURE_SIMD) simd.rowGradient(i, lse, a, dy, g, parked);
+  if (isGeneral) {
+    if (ASC_FEATURE_SIMD) generalSimd.rowGradient(i, lse, a, dy, g); else general.rowGradient(i, lse, a, dy, g);
+  } else if (ASC_FEATURE_SIMD) simd.rowGradient(i, lse, a, dy, g, parked);
   else scalar.rowGradient(i, lse, a, dy, g, parked);
 }
 

@@ -23,7 +23,7 @@ const CHUNK: i32 = 1024;
  * The largest of n floats at p, or NaN if any is NaN. pmax (one instruction) ignores NaN, so NaN is
  * tracked on the side (x ≠ x): cheaper in V8 than the NaN-propagating f32x4.max.
  */
-function maxOf(p: usize, n: i32): f32 {
+export function maxOf(p: usize, n: i32): f32 {
   let m0 = f32x4.splat(-Infinity), m1 = m0, nan = f32x4.splat(0);
   let c = 0;
   for (; c + 8 <= n; c += 8) {
