@@ -12,11 +12,14 @@ import type {KernelModule} from '../backends/wasm/module';
 
 const BUILDS = {scalar: SCALAR, simd: SIMD, 'simd-shared': SIMD_SHARED};
 
-/** The module as text, by binaryen (assemblyscript's own dependency; ESM, hence a child process). */
+/**
+ * The module as text, by binaryen (assemblyscript's own dependency; ESM, hence a child process). The
+ * base64 goes in on stdin: a build is larger than one command-line argument may be (E2BIG at 128 KiB).
+ */
 function wat(base64: string): string {
-  const script = "import('binaryen').then((b) => process.stdout.write(b.default.readBinary(" +
-      "Buffer.from(process.argv[1], 'base64')).emitText()))";
-  return execFileSync(process.execPath, ['-e', script, base64], {encoding: 'utf8', maxBuffer: 1 << 26});
+  const script = "let s = ''; process.stdin.on('data', (d) => { s += d; }).on('end', () => import('binaryen')" +
+      ".then((b) => process.stdout.write(b.default.readBinary(Buffer.from(s, 'base64')).emitText())))";
+  return execFileSync(process.execPath, ['-e', script], {input: base64, encoding: 'utf8', maxBuffer: 1 << 27});
 }
 
 describe.each(Object.entries(BUILDS))('%s build', (name, base64) => {
