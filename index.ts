@@ -30,6 +30,12 @@ export {klDivergence, klDivergenceWithGrad} from './ops/kl_divergence.js';
 export {distillationLoss, distillationLossWithGrad} from './ops/distillation_loss.js';
 export {entropy, entropyWithGrad} from './ops/entropy.js';
 export type {DistillationOptions, EntropyOptions, KLDivergenceOptions} from './ops/divergence_options.js';
+export {perplexity, createPerplexity} from './ops/perplexity.js';
+export type {PerplexityAccumulator, PerplexityOptions, PerplexityResult} from './ops/perplexity.js';
+export {expectedCalibrationError, createCalibrationError} from './ops/calibration.js';
+export type {CalibrationAccumulator, CalibrationBin, CalibrationOptions, CalibrationResult} from './ops/calibration.js';
+export {fitTemperature} from './ops/fit_temperature.js';
+export type {FitTemperatureOptions, FitTemperatureResult} from './ops/fit_temperature.js';
 export * as losses from './ops/losses.js';
 export * as layers from './ops/layers.js';
 export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
