@@ -1,12 +1,14 @@
 /**
  * The demo page's training loop: npm start's two models (model.ts, the fused loss and tfjs-layers'
  * own, same initial weights) trained side by side on the active backend, one trainOnBatch step of each
- * per batch, each step timed. No DOM in here: the page (demo_page.ts) listens to the events.
+ * per batch, each step timed; then, as npm start does, the fused model's calibration on the test digits
+ * (calibration.ts). No DOM in here: the page (demo_page.ts) listens to the events.
  *
  * Every read is asynchronous (trainOnBatch awaits data(), the accuracy below too): on webgpu in
  * headless Chromium a synchronous read (dataSync) reads zeros and can lose the device.
  */
 import * as tf from '@tensorflow/tfjs';
+import {calibrate, CalibrationReport} from './calibration';
 import {PIXELS, Split} from './data';
 import {accuracy, LossKind, makeModel} from './model';
 
@@ -26,6 +28,9 @@ export interface Events {
   onEpoch(epoch: number, testAccuracy: Record<LossKind, number>): void;
   /** Asked before every step: true ends training after the step under way. */
   stopped(): boolean;
+  /** Training is over (done, or stopped after at least one step): the fused model's calibration starts. */
+  onCalibrating(): void;
+  onCalibration(report: CalibrationReport): void;
 }
 
 interface Batch {x: tf.Tensor2D; ids: tf.Tensor1D; floatIds: tf.Tensor1D}
@@ -55,7 +60,10 @@ function batches(train: Split, batchSize: number): Batch[] {
   return out;
 }
 
-/** Trains both models for `epochs` epochs (or until events.stopped()), then disposes everything. */
+/**
+ * Trains both models for `epochs` epochs (or until events.stopped()), calibrates the fused model on the
+ * test digits (if it took a step), then disposes everything.
+ */
 export async function trainBoth(data: {train: Split, test: Split}, batchSize: number, epochs: number,
     events: Events): Promise<void> {
   const train = batches(data.train, batchSize);
@@ -64,9 +72,9 @@ export async function trainBoth(data: {train: Split, test: Split}, batchSize: nu
   const models: Record<LossKind, tf.LayersModel> = {'fused': makeModel('fused'), 'built-in': makeModel('built-in')};
   try {
     let step = 0;
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    training: for (let epoch = 0; epoch < epochs; epoch++) {
       for (const b of train) {
-        if (events.stopped()) return;
+        if (events.stopped()) break training;
         const loss = {} as Record<LossKind, number>;
         const ms = {} as Record<LossKind, number>;
         // alternate which model goes first, so neither always finds the GPU freshly idle (or busy)
@@ -82,6 +90,11 @@ export async function trainBoth(data: {train: Split, test: Split}, batchSize: nu
       const acc = {} as Record<LossKind, number>;
       for (const kind of KINDS) acc[kind] = await accuracy(models[kind], testX, testIds);
       events.onEpoch(epoch, acc);
+    }
+    if (step > 0) {
+      // the fused model outputs logits, what the evaluation ops take (its reads are asynchronous too)
+      events.onCalibrating();
+      events.onCalibration(await calibrate(models.fused, testX, testIds));
     }
   } finally {
     // model.dispose() leaves an optimizer it was handed (makeModel's Adam, with its moments) alone
