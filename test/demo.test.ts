@@ -1,7 +1,8 @@
 /**
  * `npm run demo`'s page in headless Chromium: served as scripts/demo.ts serves it, it trains a few steps
  * on webgl (and on webgpu, which CHROMIUM_ARGS give Chromium on SwiftShader), draws both loss curves and
- * shows both step times. Driven through the page's own controls, as a person would.
+ * shows both step times, then the fused model's calibration (table and reliability diagram) and leaves
+ * no tensor behind. Driven through the page's own controls, as a person would.
  */
 import {Browser, chromium, Page} from 'playwright-core';
 import {DemoServer, serveDemo} from '../examples/mnist/demo_server';
@@ -26,7 +27,19 @@ afterAll(async () => {
   await demo?.close();
 });
 
-interface Shown {state: string; status: string; running?: string; steps: number[]; points: number[]; ms: string[]; loss: string[]}
+interface Calibration {
+  hidden: boolean;
+  summary: string;
+  /** each cell's data-value: temperature, and accuracy, nll, ece, mce with -before and -after */
+  values: Record<string, number>;
+  /** the reliability diagram's panel titles, their notes ("ECE …, MCE …, N digits") and accuracy bars */
+  titles: string[];
+  notes: string[];
+  bars: number;
+}
+
+interface Shown {state: string; status: string; running?: string; steps: number[]; points: number[]; ms: string[];
+  loss: string[]; tensors: string; calibration: Calibration}
 
 const shown = (page: Page): Promise<Shown> => page.evaluate(() => {
   const lines = Array.from(document.querySelectorAll('#chart polyline'));
@@ -38,6 +51,16 @@ const shown = (page: Page): Promise<Shown> => page.evaluate(() => {
     points: lines.map((l) => (l.getAttribute('points') ?? '').split(' ').filter((p) => p !== '').length),
     ms: [text('ms-fused'), text('ms-built-in')],
     loss: [text('loss-fused'), text('loss-built-in')],
+    tensors: document.body.dataset.tensors ?? '',
+    calibration: {
+      hidden: (document.getElementById('calibration') as HTMLElement).hidden,
+      summary: text('calibration-summary'),
+      values: Object.fromEntries(Array.from(document.querySelectorAll<HTMLElement>('#calibration [data-value]'))
+          .map((e) => [e.id.replace(/^cal-/, ''), Number(e.dataset.value)])),
+      titles: Array.from(document.querySelectorAll('#reliability svg text.title')).map((t) => t.textContent ?? ''),
+      notes: Array.from(document.querySelectorAll('#reliability svg text.note')).map((t) => t.textContent ?? ''),
+      bars: document.querySelectorAll('#reliability svg rect.bar').length,
+    },
   };
 });
 
@@ -78,6 +101,43 @@ function expectTrained(s: Shown, errors: string[]): void {
   expect(Math.min(...s.points)).toBeGreaterThanOrEqual(2);
   for (const ms of s.ms) expect(ms).toMatch(/^\d+\.\d ms$/);
   for (const loss of s.loss) expect(Number(loss)).toBeGreaterThan(0);
+  expectCalibrated(s.calibration);
+  // the models, their optimizers, the batches and the calibration's tensors are all disposed
+  const [before, after] = s.tensors.split(' ').map(Number);
+  expect(after).toBe(before);
+}
+
+/** The fused model's calibration after training: the table before and after, and a two-panel diagram. */
+function expectCalibrated(c: Calibration): void {
+  expect(c.hidden).toBe(false);
+  // 1 996 test digits (every fifth of each class, data.ts): T fitted on the first 998, judged on the other 998
+  const m = /^T fitted on (\d+) test digits \((\d+) loss evaluations by fitTemperature\), judged on the other (\d+)\.$/
+      .exec(c.summary);
+  expect(m).not.toBeNull();
+  const [fitN, iterations, evalN] = (m as RegExpExecArray).slice(1).map(Number);
+  expect([fitN, evalN]).toEqual([998, 998]);
+  expect(iterations).toBeGreaterThan(0);
+  const v = c.values;
+  expect(Object.keys(v).sort()).toEqual(['accuracy-after', 'accuracy-before', 'ece-after', 'ece-before',
+    'mce-after', 'mce-before', 'nll-after', 'nll-before', 'temperature']);
+  expect(v.temperature).toBeGreaterThan(0);
+  expect(Number.isFinite(v.temperature)).toBe(true);
+  for (const when of ['before', 'after']) {
+    for (const metric of ['ece', 'mce', 'accuracy']) {
+      expect(v[`${metric}-${when}`]).toBeGreaterThanOrEqual(0);
+      expect(v[`${metric}-${when}`]).toBeLessThanOrEqual(1);
+    }
+    expect(v[`ece-${when}`]).toBeLessThanOrEqual(v[`mce-${when}`]);
+    expect(v[`nll-${when}`]).toBeGreaterThan(0);
+    expect(Number.isFinite(v[`nll-${when}`])).toBe(true);
+  }
+  // T is fitted to minimise the NLL on the other half: it cannot do much worse on this one
+  expect(v['nll-after']).toBeLessThan(v['nll-before'] * 1.05);
+  // two panels, each over every judged digit, with at least one non-empty bin
+  expect(c.titles).toEqual(['Before: T = 1', `After temperature scaling: T = ${v.temperature.toFixed(3)}`]);
+  expect(c.notes).toHaveLength(2);
+  for (const note of c.notes) expect(note).toMatch(new RegExp(`, ${evalN} digits$`));
+  expect(c.bars).toBeGreaterThanOrEqual(2);
 }
 
 test('the bundle is served, page and script', async () => {
