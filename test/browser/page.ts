@@ -24,6 +24,7 @@ import {EmptyChecks, runEmptyChecks, useComposite} from './empty_checks';
 import {LayersCurves, layersCurves} from './layers_checks';
 import {runSigmoidTable, SigmoidTableRun} from './sigmoid_page';
 import {DivergenceTableRun, runDivergenceTable} from './divergence_page';
+import {EvaluationCase, EvaluationRun, runEvaluation} from './evaluation_page';
 import {runTableCases, TableRun} from './table_run';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
@@ -156,6 +157,8 @@ export interface PageApi {
   sigmoidTable(backend: string): Promise<SigmoidTableRun>;
   /** The divergence parity table on `backend` (divergence_page.ts). */
   divergenceTable(backend: string): Promise<DivergenceTableRun>;
+  /** The evaluation ops on `backend`, on inputs Node sends (evaluation_page.ts). */
+  evaluation(backend: string, cases: EvaluationCase[]): Promise<EvaluationRun>;
 }
 
 /** A second instance of a GPU backend, for its composite fallback (empty_checks.ts useComposite). */
@@ -184,5 +187,9 @@ const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts
   divergenceTable: async (backend) => {
     await use(backend);
     return runDivergenceTable();
+  },
+  evaluation: async (backend, cases) => {
+    await use(backend);
+    return runEvaluation(cases);
   }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
