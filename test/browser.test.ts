@@ -21,6 +21,7 @@ import {DIVERGENCE_KERNEL_NAMES} from '../kernels/softmax_divergence/contract';
 import {DIVERGENCE_WEBGL_F16_TOLERANCE, DIVERGENCE_WEBGL_TOLERANCE, DIVERGENCE_WEBGPU_TOLERANCE, DivergenceTolerance}
   from './backends';
 import type {DivergenceTableRun} from './browser/divergence_page';
+import type {EvaluationCase, EvaluationCaseRun, EvaluationRun, Outcome} from './browser/evaluation_page';
 import {DIVERGENCE_CASES, DivergenceCase} from './divergence_cases';
 import {divergenceCaseReference, expectDivergenceAgreement, expectDivergenceReference} from './divergence_parity';
 import {SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
@@ -45,6 +46,7 @@ import {finiteMax, mismatch} from './compare';
 import {expectAgreement, expectReference, maxScaledLogit} from './parity';
 import type {Results} from './parity_run';
 import {reference} from './reference';
+import {randn, rng} from './rng';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const {findChromium, CHROMIUM_ARGS} = require('../scripts/chromium.js') as
@@ -1094,5 +1096,358 @@ describeFor('webgpu')('divergence webgpu', () => {
     const far = got('agreement').agreement.filter((a) => /1e4|±1000/.test(a.name));
     expect(far.length).toBe(4);
     expect(far.filter((a) => a.lossErr > 1e-6 || a.gradErr > 3e-6 || a.mismatches.length > 0)).toEqual([]);
+  });
+});
+
+/**
+ * The evaluation ops (ops/perplexity.ts, ops/calibration.ts, ops/fit_temperature.ts) in Chromium, on
+ * cpu, wasm (plain and cross-origin isolated), webgl with float32 textures and webgpu: Node makes the
+ * inputs and sends them; the page (browser/evaluation_page.ts) runs each op on them, reading back with
+ * data() only, and hands back plain numbers, which meet the float64 computations below, made here from
+ * the same inputs and sharing no code with the ops (test/evaluation.test.ts's checks, in Node):
+ * perplexity as exp of the reference's mean loss, ECE, MCE and the bins as a plain loop over softmax
+ * probabilities, the fitted temperature as a grid search of the reference's NLL refined by golden-section
+ * steps. A streamed evaluation (batches of uneven sizes, an empty one among them) must give the one
+ * batch's result, and no op may leave a tensor behind.
+ *
+ * Tolerances: every backend forms the losses and confidences in float32 (float16 textures are not this
+ * block's: webgl runs with float32 ones, and the test checks it), so perplexity to 1e-5 relative, ECE,
+ * MCE and bin confidences to 1e-5 absolute, bin counts and accuracies exactly (the inputs keep every
+ * confidence at least 1e-5 from an inner bin edge, so no float32 rounding moves a row across one), and
+ * the temperature to 1e-4 relative of the grid search.
+ */
+describe('evaluation ops', () => {
+  const EVAL_RUNS = RUNS.filter((r) => !r.f16);
+  const EDGE_MARGIN = 1e-5;
+  const TOL = {perplexity: 1e-5, ece: 1e-5, temperature: 1e-4, nll: 1e-5};
+
+  /** float64 top softmax probability and its class of row i of z / T. */
+  const topOf = (z: ArrayLike<number>, i: number, K: number, T: number): {p: number, arg: number} => {
+    let m = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < K; c++) {
+      if (z[i * K + c] / T > m) [m, arg] = [z[i * K + c] / T, c];
+    }
+    let s = 0;
+    for (let c = 0; c < K; c++) s += Math.exp(z[i * K + c] / T - m);
+    return {p: 1 / s, arg};
+  };
+  const argmaxRow = (a: ArrayLike<number>, i: number, K: number) => {
+    let arg = 0;
+    for (let c = 1; c < K; c++) if (a[i * K + c] > a[i * K + arg]) arg = c;
+    return arg;
+  };
+
+  /** Logits of a classifier right about `accuracy` of the time, over-confident by `scale`; class ids. */
+  const classifierOf = (seed: number, N: number, K: number, scale: number, accuracy = 0.7) => {
+    const next = rng(seed);
+    const z = randn(next, N * K, 1);
+    const y = new Int32Array(N);
+    for (let i = 0; i < N; i++) {
+      y[i] = Math.floor(next() * K);
+      const favoured = next() < accuracy ? y[i] : Math.floor(next() * K);
+      z[i * K + favoured] += 2;
+      for (let c = 0; c < K; c++) z[i * K + c] *= scale;
+    }
+    return {z, y};
+  };
+
+  /**
+   * Scales (by 1.001 at a time) each row whose float64 confidence lies within EDGE_MARGIN of an inner
+   * edge b/B, so that bin counts can be compared exactly; returns how many rows it moved.
+   */
+  const clearOfEdges = (z: Float32Array, N: number, K: number, B: number, T: number): number => {
+    let moved = 0;
+    for (let i = 0; i < N; i++) {
+      const near = () => {
+        const {p} = topOf(z, i, K, T);
+        for (let b = 1; b < B; b++) if (Math.abs(p - b / B) < EDGE_MARGIN) return true;
+        return false;
+      };
+      if (!near()) continue;
+      moved++;
+      while (near()) for (let c = 0; c < K; c++) z[i * K + c] = Math.fround(z[i * K + c] * 1.001);
+    }
+    return moved;
+  };
+
+  /** The cases' inputs (made once; sent to every run). */
+  const makeCases = (): EvaluationCase[] => {
+    const a = classifierOf(300 * 10, 300, 10, 3);
+    clearOfEdges(a.z, 300, 10, 15, 1);
+    const b = classifierOf(203 * 37, 203, 37, 2);
+    for (const i of [0, 7, 50, 111, 202]) b.y[i] = -100;
+    clearOfEdges(b.z, 203, 37, 10, 1.7);
+    // soft targets: the logits, blurred, at T = 2
+    const c = classifierOf(3, 160, 6, 2.5);
+    clearOfEdges(c.z, 160, 6, 12, 1);
+    const blur = randn(rng(9), 160 * 6, 0.3);
+    const P = new Float32Array(160 * 6);
+    for (let i = 0; i < 160; i++) {
+      const s = Array.from({length: 6}, (_, k) => (c.z[i * 6 + k] + blur[i * 6 + k]) / 2);
+      const m = Math.max(...s);
+      const e = s.map((v) => Math.exp(v - m));
+      const sum = e.reduce((x, y) => x + y, 0);
+      e.forEach((v, k) => { P[i * 6 + k] = v / sum; });
+    }
+    return [
+      {name: 'over-confident classifier [300, 10]', N: 300, K: 10, logits: a.z, labels: a.y, perplexity: {},
+        calibration: {}, fit: {}, edges: [0, 128, 128, 129, 300]},
+      {name: 'odd K [203, 37], ignored rows, temperatures, class weights', N: 203, K: 37, logits: b.z, labels: b.y,
+        perplexity: {temperature: 2, classWeights: Array.from({length: 37}, (_, k) => [0.25, 0.5, 1, 2, 4][k % 5])},
+        calibration: {bins: 10, temperature: 1.7}, fit: {}, edges: [0, 64, 150, 150, 203]},
+      {name: 'probability labels [160, 6]', N: 160, K: 6, logits: c.z, labels: P, calibration: {bins: 12}, fit: {},
+        edges: [0, 1, 80, 160]},
+      {name: 'N = 0 [0, 10]', N: 0, K: 10, logits: new Float32Array(0), labels: new Int32Array(0), perplexity: {},
+        calibration: {}, fit: {}, edges: [0, 0, 0]},
+    ];
+  };
+  const EVAL_CASES = makeCases();
+
+  /** What the op must give, in float64 from the same inputs. */
+  interface Expected {
+    perplexity?: {perplexity: number, loss: number, count: number};
+    calibration?: {ece: number, mce: number, count: number[], correct: number[], confidence: number[]};
+    temperature?: {T: number, nllBefore: number, nllAt: number};
+  }
+
+  const plainCalibrationOf = (c: EvaluationCase): NonNullable<Expected['calibration']> => {
+    const B = c.calibration?.bins ?? 15;
+    const T = c.calibration?.temperature ?? 1;
+    const ignore = c.calibration?.ignoreIndex ?? -100;
+    const sparse = c.labels instanceof Int32Array;
+    const count = new Array(B).fill(0);
+    const correct = new Array(B).fill(0);
+    const conf = new Array(B).fill(0);
+    let total = 0;
+    for (let i = 0; i < c.N; i++) {
+      if (sparse && c.labels[i] === ignore) continue;
+      const {p, arg} = topOf(c.logits, i, c.K, T);
+      const truth = sparse ? c.labels[i] : argmaxRow(c.labels, i, c.K);
+      let bin = 0;
+      for (let k = 0; k < B; k++) if (p > k / B && p <= (k + 1) / B) bin = k;
+      count[bin]++;
+      correct[bin] += arg === truth ? 1 : 0;
+      conf[bin] += p;
+      total++;
+    }
+    let ece = 0;
+    let mce = 0;
+    for (let k = 0; k < B; k++) {
+      if (count[k] === 0) continue;
+      const gap = Math.abs(correct[k] / count[k] - conf[k] / count[k]);
+      ece += (count[k] / total) * gap;
+      mce = Math.max(mce, gap);
+    }
+    return {ece, mce, count, correct, confidence: conf.map((s, k) => (count[k] ? s / count[k] : 0))};
+  };
+
+  /** argmin over T in [lo, hi] of f: a grid of 400 points in log T, then 80 golden-section steps. */
+  const gridSearch = (f: (T: number) => number, lo = 0.05, hi = 20): number => {
+    const step = Math.pow(hi / lo, 1 / 400);
+    let best = lo;
+    let bestV = Infinity;
+    for (let k = 0; k <= 400; k++) {
+      const T = lo * Math.pow(step, k);
+      const v = f(T);
+      if (v < bestV) [best, bestV] = [T, v];
+    }
+    let [a, b] = [best / step, best * step];
+    const r = (Math.sqrt(5) - 1) / 2;
+    for (let k = 0; k < 80; k++) {
+      const x = b - r * (b - a);
+      const y = a + r * (b - a);
+      if (f(x) < f(y)) b = y; else a = x;
+    }
+    return (a + b) / 2;
+  };
+
+  const expectedOf = (c: EvaluationCase): Expected => {
+    const sparse = c.labels instanceof Int32Array;
+    const out: Expected = {};
+    if (c.perplexity !== undefined && c.N > 0) {
+      const o = c.perplexity;
+      const w = o.classWeights as number[] | undefined;
+      const loss = reference(c.logits, c.K, c.labels, true, {temperature: o.temperature, classWeights: w}).loss[0];
+      let count = 0;
+      for (let i = 0; i < c.N; i++) if (c.labels[i] !== -100) count += w === undefined ? 1 : w[c.labels[i]];
+      out.perplexity = {perplexity: Math.exp(loss), loss, count};
+    }
+    if (c.calibration !== undefined) out.calibration = plainCalibrationOf(c);
+    if (c.fit !== undefined && c.N > 0) {
+      const f = (T: number) => reference(c.logits, c.K, c.labels, sparse, {temperature: T}).loss[0];
+      const T = gridSearch(f);
+      out.temperature = {T, nllBefore: f(1), nllAt: f(T)};
+    }
+    return out;
+  };
+  const EXPECTED = new Map(EVAL_CASES.map((c) => [c.name, expectedOf(c)]));
+
+  const evaluationRuns = new Map<string, EvaluationRun | Error>();
+  const runOf = (run: Run): EvaluationRun => {
+    const r = evaluationRuns.get(run.label);
+    if (r === undefined) throw new Error(`the evaluation ops did not run on ${run.label}`);
+    if (r instanceof Error) throw new Error(`the evaluation ops on ${run.label} failed in Chromium: ${r.stack ?? r.message}`);
+    return r;
+  };
+  const valueOf = <T>(o: Outcome<T> | undefined, what: string): T => {
+    if (o === undefined) throw new Error(`${what} did not run`);
+    if ('error' in o) throw new Error(`${what} threw in Chromium: ${o.error}`);
+    return o.value;
+  };
+  const rel = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);
+
+  /** The largest errors of one run's results, by kind, and the case each is from (for the log). */
+  const errorsOf = (r: EvaluationRun) => {
+    const e: Record<'perplexity' | 'ece' | 'temperature' | 'nll', {err: number, at: string}> = {perplexity: {err: 0, at: ''},
+      ece: {err: 0, at: ''}, temperature: {err: 0, at: ''}, nll: {err: 0, at: ''}};
+    const note = (kind: keyof typeof e, err: number, at: string) => {
+      if (!(err <= e[kind].err)) e[kind] = {err: Number.isNaN(err) ? Infinity : err, at};
+    };
+    for (const c of EVAL_CASES) {
+      const want = EXPECTED.get(c.name) as Expected;
+      const got = r.cases[c.name];
+      if (got === undefined) continue;
+      const at = c.name.split(' [')[0];
+      const value = <T>(o: Outcome<T> | undefined): T | undefined => (o !== undefined && 'value' in o ? o.value : undefined);
+      if (want.perplexity !== undefined) {
+        const p = want.perplexity.perplexity;
+        note('perplexity', rel(value(got.perplexity) ?? NaN, p), at);
+        note('perplexity', rel(value(got.streamedPerplexity)?.perplexity ?? NaN, p), `${at}, streamed`);
+      }
+      if (want.calibration !== undefined) {
+        const w = want.calibration;
+        for (const [o, where] of [[got.calibration, at], [got.streamedCalibration, `${at}, streamed`]] as const) {
+          const v = value(o);
+          if (v === undefined) {
+            note('ece', Infinity, where);
+            continue;
+          }
+          note('ece', Math.max(Math.abs(v.ece - w.ece), Math.abs(v.mce - w.mce),
+              ...v.bins.map((bin, k) => Math.abs(bin.confidence - w.confidence[k]))), where);
+        }
+      }
+      if (want.temperature !== undefined) {
+        const v = value(got.fit);
+        note('temperature', v === undefined ? Infinity : rel(v.temperature, want.temperature.T), at);
+        note('nll', v === undefined ? Infinity : Math.max(rel(v.nllBefore, want.temperature.nllBefore),
+            rel(v.nllAfter, want.temperature.nllAt)), at);
+      }
+    }
+    return e;
+  };
+  const errorText = (x: {err: number, at: string}) => `${x.err.toExponential(1)} (${x.at})`;
+
+  beforeAll(async () => {
+    const srv = server as Server;
+    const t0 = Date.now();
+    for (const run of EVAL_RUNS) {
+      const url = run.page === 'plain' ? srv.plain : srv.isolated;
+      try {
+        const t1 = Date.now();
+        const got = await inPage(`evaluation ops on ${run.label}`, url, (page) => page.evaluate(([b, cases]) =>
+          (window as unknown as PageWindow).fusedCE.evaluation(b, cases), [run.backend, EVAL_CASES] as const));
+        evaluationRuns.set(run.label, got);
+        const e = errorsOf(got);
+        console.log(`evaluation ops on ${run.label}: ${((Date.now() - t1) / 1000).toFixed(1)} s with the page's load ` +
+            `(ops ${got.seconds.toFixed(1)} s: ${Object.entries(got.cases).map(([n, c]) => `${n.split(' [')[0]} ` +
+            `${c.ms} ms`).join(', ')}); largest errors: perplexity ${errorText(e.perplexity)} relative, ` +
+            `ECE/MCE/confidence ${errorText(e.ece)}, temperature ${errorText(e.temperature)} relative of ` +
+            `the grid search, NLL ${errorText(e.nll)} relative`);
+      } catch (e) {
+        evaluationRuns.set(run.label, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    console.log(`evaluation ops: ${EVAL_RUNS.length} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, EVAL_RUNS.length * RUN_LIMIT_MS + 60_000);
+
+  test('the inputs keep every confidence clear of the inner bin edges', () => {
+    const close = EVAL_CASES.flatMap((c) => {
+      const B = c.calibration?.bins ?? 15;
+      const T = c.calibration?.temperature ?? 1;
+      return Array.from({length: c.N}, (_, i) => topOf(c.logits, i, c.K, T).p)
+          .flatMap((p, i) => (Array.from({length: B - 1}, (_, b) => (b + 1) / B).some((x) => Math.abs(p - x) < EDGE_MARGIN) ?
+            [`${c.name} row ${i}: ${p}`] : []));
+    });
+    expect(close).toEqual([]);
+  });
+
+  test.each(EVAL_RUNS)('$label: ran on its backend (webgl with float32 textures); no op left a tensor behind', (run) => {
+    const r = runOf(run);
+    expect([r.backend, r.renderFloat32]).toEqual([run.backend, run.backend === 'webgl' ? true : null]);
+    const leaks = EVAL_CASES.flatMap((c) => Object.entries(r.cases[c.name].leaks).filter(([, n]) => n !== 0)
+        .map(([op, n]) => `${c.name}: ${op} left ${n} tensors`));
+    expect(leaks).toEqual([]);
+    expect(EVAL_CASES.every((c) => Object.keys(r.cases[c.name].leaks).length > 0)).toBe(true);
+  });
+
+  describe.each(EVAL_CASES)('$name', (c) => {
+    const want = EXPECTED.get(c.name) as Expected;
+    const caseOf = (run: Run): EvaluationCaseRun => {
+      const got = runOf(run).cases[c.name];
+      if (got === undefined) throw new Error(`${run.label}: the page did not run '${c.name}'`);
+      return got;
+    };
+
+    if (c.perplexity !== undefined) {
+      test.each(EVAL_RUNS)('$label: perplexity = exp of the reference mean loss; streamed = one batch', (run) => {
+        const got = caseOf(run);
+        const one = valueOf(got.perplexity, 'perplexity');
+        const streamed = valueOf(got.streamedPerplexity, 'createPerplexity');
+        if (want.perplexity === undefined) {  // no rows: 1, and a streamed loss of 0 over a count of 0
+          expect([one, streamed]).toEqual([1, {perplexity: 1, loss: 0, count: 0}]);
+          return;
+        }
+        const w = want.perplexity;
+        const bad = [['perplexity', one, w.perplexity], ['streamed perplexity', streamed.perplexity, w.perplexity],
+          ['streamed loss', streamed.loss, w.loss]].flatMap(([what, v, x]) =>
+          (rel(v as number, x as number) <= TOL.perplexity ? [] : [`${what}: ${v}, expected ${x}`]));
+        expect(bad).toEqual([]);
+        expect(streamed.count).toBe(w.count);
+        expect(rel(streamed.perplexity, one)).toBeLessThan(1e-6);
+      });
+    }
+
+    if (c.calibration !== undefined) {
+      test.each(EVAL_RUNS)('$label: ECE, MCE and bins = a plain float64 loop; streamed = one batch', (run) => {
+        const got = caseOf(run);
+        const w = want.calibration as NonNullable<Expected['calibration']>;
+        const B = w.count.length;
+        const one = valueOf(got.calibration, 'expectedCalibrationError');
+        const streamed = valueOf(got.streamedCalibration, 'createCalibrationError');
+        for (const [what, r] of [['one batch', one], ['streamed', streamed]] as const) {
+          expect({what, bins: r.bins.map((b) => [b.lower, b.upper]), count: r.bins.map((b) => b.count),
+            correct: r.bins.map((b) => Math.round(b.accuracy * b.count)),
+            accuracy: r.bins.map((b) => b.accuracy)}).toEqual({what,
+            bins: Array.from({length: B}, (_, k) => [k / B, (k + 1) / B]), count: w.count, correct: w.correct,
+            accuracy: w.count.map((n, k) => (n === 0 ? 0 : w.correct[k] / n))});
+          const bad = [['ece', r.ece, w.ece], ['mce', r.mce, w.mce],
+            ...r.bins.map((b, k) => [`bin ${k} confidence`, b.confidence, w.confidence[k]])]
+              .flatMap(([name, v, x]) => (Math.abs((v as number) - (x as number)) <= TOL.ece ? [] :
+                [`${what} ${name}: ${v}, expected ${x}`]));
+          expect(bad).toEqual([]);
+        }
+        expect(Math.abs(streamed.ece - one.ece)).toBeLessThan(1e-9);
+        expect(Math.abs(streamed.mce - one.mce)).toBeLessThan(1e-9);
+      });
+    }
+
+    if (c.fit !== undefined) {
+      test.each(EVAL_RUNS)('$label: fitTemperature = a float64 grid search (1e-4 relative)', (run) => {
+        const got = caseOf(run);
+        if (want.temperature === undefined) {
+          const o = got.fit;
+          expect(o !== undefined && 'error' in o ? o.error.split('\n')[0] : o).toMatch(/fitTemperature: no rows to fit/);
+          return;
+        }
+        const r = valueOf(got.fit, 'fitTemperature');
+        const w = want.temperature;
+        expect({converged: r.converged, iterationsWithin50: r.iterations <= 50, improved: r.nllAfter <= r.nllBefore})
+            .toEqual({converged: true, iterationsWithin50: true, improved: true});
+        expect(rel(r.temperature, w.T)).toBeLessThan(TOL.temperature);
+        expect(rel(r.nllBefore, w.nllBefore)).toBeLessThan(TOL.nll);
+        expect(rel(r.nllAfter, w.nllAt)).toBeLessThan(TOL.nll);
+      });
+    }
   });
 });
