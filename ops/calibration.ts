@@ -5,7 +5,8 @@
  * tensor); the bins then need only N numbers per batch, read back, and O(bins) between batches.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {checkKeys, ignoreIndexOf, read, rowsOf, show, temperatureOf} from './evaluation_options.js';
+import {ignoreIndexOf, read, rowsOf, temperatureOf} from './evaluation_options.js';
+import {checkKeys, show} from './option_checks.js';
 import type {LabelsLike} from './inputs.js';
 import {softmaxCrossEntropy} from './softmax_cross_entropy.js';
 

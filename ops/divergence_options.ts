@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {DivergenceKind, Reduction, SoftmaxDivergenceAttrs} from '../kernels/softmax_divergence/contract.js';
 import {assertTensorLike} from './convert.js';
+import {baseOf, checkKeys, positive, show} from './option_checks.js';
 
 /** Options of {@link klDivergence} and {@link klDivergenceWithGrad}. */
 export interface KLDivergenceOptions {
@@ -40,24 +41,6 @@ export interface EntropyOptions {
   base?: number;
   /** 'none' (one entropy per row), 'sum', or 'mean' (default, over rows). */
   reduction?: Reduction;
-}
-
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
-
-function checkKeys(op: string, options: object, known: string[]): void {
-  if (options == null || typeof options !== 'object') {
-    throw new Error(`${op}: options must be an object; got ${String(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}'; expected one of ${known.join(', ')}.`);
-  }
-}
-
-function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) {
-    throw new Error(`${op}: options.${name} must be a finite number > 0; got ${show(v)}.`);
-  }
-  return v;
 }
 
 function reductionOf(op: string, r: unknown): Reduction {
@@ -96,10 +79,7 @@ export function distillationAttrs(op: string, options: DistillationOptions): Sof
 export function entropyAttrs(op: string, options: EntropyOptions): SoftmaxDivergenceAttrs {
   checkKeys(op, options, ['temperature', 'base', 'reduction']);
   const T = positive(op, 'temperature', options.temperature ?? 1);
-  const base = options.base ?? Math.E;
-  if (typeof base !== 'number' || !Number.isFinite(base) || !(base > 1)) {
-    throw new Error(`${op}: options.base must be a finite number > 1 (Math.E for nats, 2 for bits); got ${show(base)}.`);
-  }
+  const base = baseOf(op, options.base);
   return attrs('entropy', reductionOf(op, options.reduction ?? 'mean'), T, T, base === Math.E ? 1 : 1 / Math.log(base));
 }
 

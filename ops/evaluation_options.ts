@@ -5,39 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {checkInputs, LabelsLike} from './inputs.js';
+import {show, positive} from './option_checks.js';
 import {DEFAULT_IGNORE_INDEX} from './options.js';
 
-/** A value as an error message shows it: strings quoted. */
-export function show(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : String(v);
-}
-
-/** Throws on a key not in `known`, naming it and the ones expected. */
-export function checkKeys(op: string, options: unknown, known: readonly string[]): void {
-  if (options == null || typeof options !== 'object') {
-    throw new Error(`${op}: options must be an object; got ${String(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}'; expected one of ${known.join(', ')}.`);
-  }
-}
-
-/** A temperature T > 0 (default 1). */
+/** options.temperature (default 1): T > 0. */
 export function temperatureOf(op: string, v: unknown): number {
-  const T = v ?? 1;
-  if (typeof T !== 'number' || !Number.isFinite(T) || !(T > 0)) {
-    throw new Error(`${op}: options.temperature must be a finite number > 0; got ${show(T)}.`);
-  }
-  return T;
-}
-
-/** A logarithm base > 1 (default Math.E): Math.E for nats, 2 for bits. */
-export function baseOf(op: string, v: unknown): number {
-  const b = v ?? Math.E;
-  if (typeof b !== 'number' || !Number.isFinite(b) || !(b > 1)) {
-    throw new Error(`${op}: options.base must be a finite number > 1 (Math.E for nats, 2 for bits); got ${show(b)}.`);
-  }
-  return b;
+  return positive(op, 'temperature', v ?? 1);
 }
 
 /** An integer ignoreIndex (default −100). */

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {entropy} from './entropy.js';
-import {checkKeys, ignoreIndexOf, read, rowsOf, show} from './evaluation_options.js';
+import {ignoreIndexOf, read, rowsOf} from './evaluation_options.js';
+import {checkKeys, positive, show} from './option_checks.js';
 import type {LabelsLike} from './inputs.js';
 import {softmaxCrossEntropy} from './softmax_cross_entropy.js';
 
@@ -45,14 +46,6 @@ export interface FitTemperatureResult {
 
 const KNOWN = ['maxIterations', 'tolerance', 'minTemperature', 'maxTemperature', 'ignoreIndex'];
 
-function positive(op: string, name: string, v: unknown, fallback: number): number {
-  const x = v ?? fallback;
-  if (typeof x !== 'number' || !Number.isFinite(x) || !(x > 0)) {
-    throw new Error(`${op}: options.${name} must be a finite number > 0; got ${show(x)}.`);
-  }
-  return x;
-}
-
 /**
  * The temperature T > 0 that minimises the mean negative log-likelihood of softmax(logits / T) against
  * `labels` (class ids, with ignoreIndex, or probabilities): temperature scaling, which calibrates a
@@ -69,14 +62,14 @@ export async function fitTemperature(logits: tf.Tensor | tf.TensorLike, labels: 
   if (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 2) {
     throw new Error(`${op}: options.maxIterations must be an integer >= 2; got ${show(maxIterations)}.`);
   }
-  const tolerance = positive(op, 'tolerance', options.tolerance, 1e-6);
-  const minT = positive(op, 'minTemperature', options.minTemperature, 0.01);
-  const maxT = positive(op, 'maxTemperature', options.maxTemperature, 100);
+  const tolerance = positive(op, 'tolerance', options.tolerance ?? 1e-6);
+  const minT = positive(op, 'minTemperature', options.minTemperature ?? 0.01);
+  const maxT = positive(op, 'maxTemperature', options.maxTemperature ?? 100);
   if (!(minT < maxT)) {
     throw new Error(`${op}: options.minTemperature must be below options.maxTemperature; got ${minT} and ${maxT}.`);
   }
   const ignoreIndex = ignoreIndexOf(op, options.ignoreIndex);
-  // the rows, and per row its label mass m_i (0 for an ignored row), kept for every evaluation
+  // the rows, kept for every evaluation, and per row its label mass m_i (0 for an ignored row), read once
   const {z, y, sparse, mass} = tf.tidy(() => {
     const x = rowsOf(op, logits, labels, true);
     const m = x.sparse ? tf.cast(tf.notEqual(x.labels, tf.scalar(ignoreIndex, 'int32')), 'float32') :
@@ -84,7 +77,7 @@ export async function fitTemperature(logits: tf.Tensor | tf.TensorLike, labels: 
     return {z: tf.keep(x.logits), y: tf.keep(x.labels), sparse: x.sparse, mass: tf.keep(m)};
   });
   try {
-    const m = await read(tf.clone(mass));
+    const m = await read(mass);  // (read disposes it)
     const D = sparse ? m.reduce((a, b) => a + b, 0) : m.length;
     if (D === 0) {
       throw new Error(`${op}: no rows to fit (logits has ${m.length} rows${m.length > 0 ? ', every one ignored' : ''}).`);
@@ -167,6 +160,5 @@ export async function fitTemperature(logits: tf.Tensor | tf.TensorLike, labels: 
   } finally {
     z.dispose();
     y.dispose();
-    mass.dispose();
   }
 }

@@ -1,6 +1,7 @@
 /** The public options of softmaxCrossEntropy and their validation into kernel attributes. */
 import * as tf from '@tensorflow/tfjs-core';
 import type {Reduction, SoftmaxCrossEntropyAttrs} from '../kernels/softmax_cross_entropy/contract.js';
+import {show} from './option_checks.js';
 
 export type {Reduction};
 
@@ -39,10 +40,6 @@ const KNOWN = ['reduction', 'labelSmoothing', 'classWeights', 'ignoreIndex', 'te
 
 export const DEFAULT_IGNORE_INDEX = -100;
 
-/** A value as an error message shows it: strings quoted. */
-function show(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : String(v);
-}
 
 function finite(op: string, name: string, v: unknown, what: string, ok: (x: number) => boolean): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {

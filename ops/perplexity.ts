@@ -3,7 +3,8 @@
  * softmax cross-entropy kernel, for one batch or streamed over a whole evaluation set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {baseOf, checkKeys, ignoreIndexOf, read, rowsOf, temperatureOf} from './evaluation_options.js';
+import {ignoreIndexOf, read, rowsOf, temperatureOf} from './evaluation_options.js';
+import {baseOf, checkKeys} from './option_checks.js';
 import type {LabelsLike} from './inputs.js';
 import {classWeightsTensor} from './options.js';
 import {softmaxCrossEntropy} from './softmax_cross_entropy.js';
@@ -27,12 +28,12 @@ export interface PerplexityOptions {
 
 const KNOWN = ['ignoreIndex', 'temperature', 'classWeights', 'base', 'validateLabels'];
 
-function lossOptions(op: string, options: PerplexityOptions) {
+/** Checks every option; returns softmaxCrossEntropy's options (loss) and the base. */
+function settings(op: string, options: PerplexityOptions) {
   checkKeys(op, options, KNOWN);
   temperatureOf(op, options.temperature);
-  baseOf(op, options.base);
   const {ignoreIndex, temperature, classWeights, validateLabels} = options;
-  return {ignoreIndex, temperature, classWeights, validateLabels};
+  return {loss: {ignoreIndex, temperature, classWeights, validateLabels}, base: baseOf(op, options.base)};
 }
 
 /**
@@ -47,7 +48,7 @@ function lossOptions(op: string, options: PerplexityOptions) {
 export function perplexity(logits: tf.Tensor | tf.TensorLike, labels: LabelsLike,
     options: PerplexityOptions = {}): tf.Scalar {
   const op = 'perplexity';
-  const o = lossOptions(op, options);
+  const o = settings(op, options).loss;
   return tf.tidy(() => {
     const x = rowsOf(op, logits, labels, false);
     return tf.exp(softmaxCrossEntropy(x.logits, x.labels, {...o, reduction: 'mean'}));
@@ -84,8 +85,7 @@ export interface PerplexityAccumulator {
  */
 export function createPerplexity(options: PerplexityOptions = {}): PerplexityAccumulator {
   const op = 'createPerplexity';
-  const o = lossOptions(op, options);
-  const base = baseOf(op, options.base);
+  const {loss: o, base} = settings(op, options);
   const ignoreIndex = ignoreIndexOf(op, options.ignoreIndex);
   let sum = 0;
   let count = 0;
