@@ -45,6 +45,7 @@ import {CURVE_RTOL} from './layers_run';
 import {finiteMax, mismatch} from './compare';
 import {expectAgreement, expectReference, maxScaledLogit} from './parity';
 import type {Results} from './parity_run';
+import {classifier, gridSearchT, plainCalibration, topOf} from './evaluation_reference';
 import {reference} from './reference';
 import {randn, rng} from './rng';
 
@@ -1121,37 +1122,6 @@ describe('evaluation ops', () => {
   const EDGE_MARGIN = 1e-5;
   const TOL = {perplexity: 1e-5, ece: 1e-5, temperature: 1e-4, nll: 1e-5};
 
-  /** float64 top softmax probability and its class of row i of z / T. */
-  const topOf = (z: ArrayLike<number>, i: number, K: number, T: number): {p: number, arg: number} => {
-    let m = -Infinity;
-    let arg = 0;
-    for (let c = 0; c < K; c++) {
-      if (z[i * K + c] / T > m) [m, arg] = [z[i * K + c] / T, c];
-    }
-    let s = 0;
-    for (let c = 0; c < K; c++) s += Math.exp(z[i * K + c] / T - m);
-    return {p: 1 / s, arg};
-  };
-  const argmaxRow = (a: ArrayLike<number>, i: number, K: number) => {
-    let arg = 0;
-    for (let c = 1; c < K; c++) if (a[i * K + c] > a[i * K + arg]) arg = c;
-    return arg;
-  };
-
-  /** Logits of a classifier right about `accuracy` of the time, over-confident by `scale`; class ids. */
-  const classifierOf = (seed: number, N: number, K: number, scale: number, accuracy = 0.7) => {
-    const next = rng(seed);
-    const z = randn(next, N * K, 1);
-    const y = new Int32Array(N);
-    for (let i = 0; i < N; i++) {
-      y[i] = Math.floor(next() * K);
-      const favoured = next() < accuracy ? y[i] : Math.floor(next() * K);
-      z[i * K + favoured] += 2;
-      for (let c = 0; c < K; c++) z[i * K + c] *= scale;
-    }
-    return {z, y};
-  };
-
   /**
    * Scales (by 1.001 at a time) each row whose float64 confidence lies within EDGE_MARGIN of an inner
    * edge b/B, so that bin counts can be compared exactly; returns how many rows it moved.
@@ -1173,13 +1143,13 @@ describe('evaluation ops', () => {
 
   /** The cases' inputs (made once; sent to every run). */
   const makeCases = (): EvaluationCase[] => {
-    const a = classifierOf(300 * 10, 300, 10, 3);
+    const a = classifier(300 * 10, 300, 10, 3);
     clearOfEdges(a.z, 300, 10, 15, 1);
-    const b = classifierOf(203 * 37, 203, 37, 2);
+    const b = classifier(203 * 37, 203, 37, 2);
     for (const i of [0, 7, 50, 111, 202]) b.y[i] = -100;
     clearOfEdges(b.z, 203, 37, 10, 1.7);
     // soft targets: the logits, blurred, at T = 2
-    const c = classifierOf(3, 160, 6, 2.5);
+    const c = classifier(3, 160, 6, 2.5);
     clearOfEdges(c.z, 160, 6, 12, 1);
     const blur = randn(rng(9), 160 * 6, 0.3);
     const P = new Float32Array(160 * 6);
@@ -1211,56 +1181,9 @@ describe('evaluation ops', () => {
     temperature?: {T: number, nllBefore: number, nllAt: number};
   }
 
-  const plainCalibrationOf = (c: EvaluationCase): NonNullable<Expected['calibration']> => {
-    const B = c.calibration?.bins ?? 15;
-    const T = c.calibration?.temperature ?? 1;
-    const ignore = c.calibration?.ignoreIndex ?? -100;
-    const sparse = c.labels instanceof Int32Array;
-    const count = new Array(B).fill(0);
-    const correct = new Array(B).fill(0);
-    const conf = new Array(B).fill(0);
-    let total = 0;
-    for (let i = 0; i < c.N; i++) {
-      if (sparse && c.labels[i] === ignore) continue;
-      const {p, arg} = topOf(c.logits, i, c.K, T);
-      const truth = sparse ? c.labels[i] : argmaxRow(c.labels, i, c.K);
-      let bin = 0;
-      for (let k = 0; k < B; k++) if (p > k / B && p <= (k + 1) / B) bin = k;
-      count[bin]++;
-      correct[bin] += arg === truth ? 1 : 0;
-      conf[bin] += p;
-      total++;
-    }
-    let ece = 0;
-    let mce = 0;
-    for (let k = 0; k < B; k++) {
-      if (count[k] === 0) continue;
-      const gap = Math.abs(correct[k] / count[k] - conf[k] / count[k]);
-      ece += (count[k] / total) * gap;
-      mce = Math.max(mce, gap);
-    }
-    return {ece, mce, count, correct, confidence: conf.map((s, k) => (count[k] ? s / count[k] : 0))};
-  };
-
-  /** argmin over T in [lo, hi] of f: a grid of 400 points in log T, then 80 golden-section steps. */
-  const gridSearch = (f: (T: number) => number, lo = 0.05, hi = 20): number => {
-    const step = Math.pow(hi / lo, 1 / 400);
-    let best = lo;
-    let bestV = Infinity;
-    for (let k = 0; k <= 400; k++) {
-      const T = lo * Math.pow(step, k);
-      const v = f(T);
-      if (v < bestV) [best, bestV] = [T, v];
-    }
-    let [a, b] = [best / step, best * step];
-    const r = (Math.sqrt(5) - 1) / 2;
-    for (let k = 0; k < 80; k++) {
-      const x = b - r * (b - a);
-      const y = a + r * (b - a);
-      if (f(x) < f(y)) b = y; else a = x;
-    }
-    return (a + b) / 2;
-  };
+  const plainCalibrationOf = (c: EvaluationCase): NonNullable<Expected['calibration']> =>
+    plainCalibration(c.logits, c.K, c.labels, c.labels instanceof Int32Array, c.calibration?.bins ?? 15,
+        c.calibration?.temperature ?? 1, c.calibration?.ignoreIndex ?? -100);
 
   const expectedOf = (c: EvaluationCase): Expected => {
     const sparse = c.labels instanceof Int32Array;
@@ -1276,7 +1199,7 @@ describe('evaluation ops', () => {
     if (c.calibration !== undefined) out.calibration = plainCalibrationOf(c);
     if (c.fit !== undefined && c.N > 0) {
       const f = (T: number) => reference(c.logits, c.K, c.labels, sparse, {temperature: T}).loss[0];
-      const T = gridSearch(f);
+      const T = gridSearchT(f);
       out.temperature = {T, nllBefore: f(1), nllAt: f(T)};
     }
     return out;
@@ -1372,7 +1295,7 @@ describe('evaluation ops', () => {
     expect(close).toEqual([]);
   });
 
-  test.each(EVAL_RUNS)('$label: ran on its backend (webgl with float32 textures); no op left a tensor behind', (run) => {
+  test.each(EVAL_RUNS)('$label: ran on its backend (on webgl, with float32 textures); no op left a tensor behind', (run) => {
     const r = runOf(run);
     expect([r.backend, r.renderFloat32]).toEqual([run.backend, run.backend === 'webgl' ? true : null]);
     const leaks = EVAL_CASES.flatMap((c) => Object.entries(r.cases[c.name].leaks).filter(([, n]) => n !== 0)

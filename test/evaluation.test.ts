@@ -10,89 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {createCalibrationError, createPerplexity, expectedCalibrationError, fitTemperature, perplexity} from '../index';
 import {BACKENDS} from './backends';
+import {classifier, gridSearchT, plainCalibration, softmaxRow} from './evaluation_reference';
 import {reference} from './reference';
 import {randn, rng} from './rng';
 
-/** float64 softmax of one row of z / T. */
-function softmax(z: ArrayLike<number>, o: number, K: number, T = 1): number[] {
-  let m = -Infinity;
-  for (let c = 0; c < K; c++) m = Math.max(m, z[o + c] / T);
-  const e = Array.from({length: K}, (_, c) => Math.exp(z[o + c] / T - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
-}
-
-/** The ECE, MCE and bins by the definition, in float64: a plain loop over rows. */
-function plainCalibration(z: ArrayLike<number>, K: number, labels: ArrayLike<number>, B: number, T = 1,
-    ignoreIndex = -100) {
-  const N = z.length / K;
-  const count = new Array(B).fill(0);
-  const correct = new Array(B).fill(0);
-  const conf = new Array(B).fill(0);
-  let total = 0;
-  for (let i = 0; i < N; i++) {
-    if (labels[i] === ignoreIndex) continue;
-    const p = softmax(z, i * K, K, T);
-    let arg = 0;
-    for (let c = 1; c < K; c++) if (p[c] > p[arg]) arg = c;
-    const c = p[arg];
-    let b = 0;
-    for (let k = 0; k < B; k++) if (c > k / B && c <= (k + 1) / B) b = k;
-    count[b]++;
-    correct[b] += arg === labels[i] ? 1 : 0;
-    conf[b] += c;
-    total++;
-  }
-  let ece = 0;
-  let mce = 0;
-  for (let b = 0; b < B; b++) {
-    if (count[b] === 0) continue;
-    const gap = Math.abs(correct[b] / count[b] - conf[b] / count[b]);
-    ece += (count[b] / total) * gap;
-    mce = Math.max(mce, gap);
-  }
-  return {ece, mce, count, accuracy: count.map((n, b) => (n ? correct[b] / n : 0)),
-    confidence: count.map((n, b) => (n ? conf[b] / n : 0))};
-}
-
 /** The float64 mean NLL at temperature T (the reference's mean). */
-const nll = (z: Float32Array, K: number, y: number[], T: number, ignoreIndex = -100) =>
+const nll = (z: Float32Array, K: number, y: ArrayLike<number>, T: number, ignoreIndex = -100) =>
   reference(z, K, y, true, {temperature: T, ignoreIndex}).loss[0];
-
-/** The T minimising nll over [lo, hi]: a grid of 400 points in log T, then golden-section steps, in float64. */
-function gridSearchT(f: (T: number) => number, lo = 0.05, hi = 20): number {
-  let best = lo;
-  let bestV = Infinity;
-  for (let k = 0; k <= 400; k++) {
-    const T = lo * Math.pow(hi / lo, k / 400);
-    const v = f(T);
-    if (v < bestV) [best, bestV] = [T, v];
-  }
-  let a = best / Math.pow(hi / lo, 1 / 400);
-  let b = best * Math.pow(hi / lo, 1 / 400);
-  const r = (Math.sqrt(5) - 1) / 2;
-  for (let k = 0; k < 80; k++) {
-    const c = b - r * (b - a);
-    const d = a + r * (b - a);
-    if (f(c) < f(d)) b = d; else a = c;
-  }
-  return (a + b) / 2;
-}
-
-/** Logits of a classifier that is right about `accuracy` of the time and over-confident by `scale`. */
-function classifier(seed: number, N: number, K: number, scale: number, accuracy = 0.7) {
-  const next = rng(seed);
-  const noise = randn(next, N * K, 1);
-  const y: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const label = Math.floor(next() * K);
-    y.push(label);
-    const favoured = next() < accuracy ? label : Math.floor(next() * K);
-    noise[i * K + favoured] += 2;
-    for (let c = 0; c < K; c++) noise[i * K + c] *= scale;
-  }
-  return {z: noise, y};
-}
 
 describe.each(BACKENDS)('$name', (b) => {
   beforeAll(() => b.setup());
@@ -172,7 +96,7 @@ describe.each(BACKENDS)('$name', (b) => {
       ['K = 1: every confidence 1', 20, 1, 15, 1],
     ])('%s: bins and ECE as a plain loop', async (_, N, K, B, T) => {
       const {z, y} = classifier(N + K + B, N, K, 2.5);
-      const want = plainCalibration(z, K, y, B, T);
+      const want = plainCalibration(z, K, y, true, B, T);
       const before = tf.memory().numTensors;
       const zt = tf.tensor2d(z, [N, K]);
       const yt = tf.tensor1d(y, 'int32');
@@ -207,8 +131,8 @@ describe.each(BACKENDS)('$name', (b) => {
       expect(r.bins[14].count).toBe(3);
       expect(r.bins.slice(0, 14).every((b) => b.count === 0)).toBe(true);
       expect(r.bins[14].accuracy).toBeCloseTo(2 / 3, 12);
-      const p = softmax([10, -Infinity, 0], 0, 3)[0];
-      const q = softmax([0, 0, 12], 0, 3)[2];
+      const p = softmaxRow([10, -Infinity, 0], 0, 3)[0];
+      const q = softmaxRow([0, 0, 12], 0, 3)[2];
       expect(r.bins[14].confidence).toBeCloseTo((p + 1 + q) / 3, 6);
       expect(r.ece).toBeCloseTo(Math.abs(2 / 3 - (p + 1 + q) / 3), 6);
       expect(r.mce).toBeCloseTo(r.ece, 12);
@@ -277,7 +201,7 @@ describe.each(BACKENDS)('$name', (b) => {
       const noise = randn(next, N * K, 0.3);
       const P = new Float32Array(N * K);
       for (let i = 0; i < N; i++) {
-        const q = softmax(Array.from({length: K}, (_, c) => z[i * K + c] + noise[i * K + c]), 0, K, 2);
+        const q = softmaxRow(Array.from({length: K}, (_, c) => z[i * K + c] + noise[i * K + c]), 0, K, 2);
         q.forEach((v, c) => { P[i * K + c] = v; });
       }
       const f = (T: number) => reference(z, K, P, false, {temperature: T}).loss[0];

@@ -80,14 +80,20 @@ async function runCase(c: EvaluationCase): Promise<EvaluationCaseRun> {
   const t0 = performance.now();
   const leaks: Record<string, number> = {};
   const run: EvaluationCaseRun = {leaks, ms: 0};
-  const whole = () => inputs(c, 0, c.N);
+  /** `op` on the whole case's inputs, made for it and disposed after. */
+  const onWhole = async <T>(op: (z: tf.Tensor, y: tf.Tensor) => Promise<T>): Promise<T> => {
+    const [z, y] = inputs(c, 0, c.N);
+    try {
+      return await op(z, y);
+    } finally {
+      tf.dispose([z, y]);
+    }
+  };
   const batches = c.edges.slice(1).map((e, j): [number, number] => [c.edges[j], e]);
   if (c.perplexity !== undefined) {
     const o = c.perplexity;
     run.perplexity = await measured(leaks, 'perplexity', async () => {
-      const [z, y] = whole();
-      const p = perplexity(z, y, o);
-      tf.dispose([z, y]);
+      const p = await onWhole(async (z, y) => perplexity(z, y, o));
       try {
         return (await p.data())[0];
       } finally {
@@ -107,14 +113,8 @@ async function runCase(c: EvaluationCase): Promise<EvaluationCaseRun> {
   }
   if (c.calibration !== undefined) {
     const o = c.calibration;
-    run.calibration = await measured(leaks, 'expectedCalibrationError', async () => {
-      const [z, y] = whole();
-      try {
-        return await expectedCalibrationError(z, y, o);
-      } finally {
-        tf.dispose([z, y]);
-      }
-    });
+    run.calibration = await measured(leaks, 'expectedCalibrationError',
+        () => onWhole((z, y) => expectedCalibrationError(z, y, o)));
     run.streamedCalibration = await measured(leaks, 'createCalibrationError', async () => {
       const acc = createCalibrationError(o);
       const pending: Array<Promise<void>> = [];
@@ -129,14 +129,7 @@ async function runCase(c: EvaluationCase): Promise<EvaluationCaseRun> {
   }
   if (c.fit !== undefined) {
     const o = c.fit;
-    run.fit = await measured(leaks, 'fitTemperature', async () => {
-      const [z, y] = whole();
-      try {
-        return await fitTemperature(z, y, o);
-      } finally {
-        tf.dispose([z, y]);
-      }
-    });
+    run.fit = await measured(leaks, 'fitTemperature', () => onWhole((z, y) => fitTemperature(z, y, o)));
   }
   run.ms = Math.round(performance.now() - t0);
   return run;
