@@ -36,6 +36,9 @@ export {expectedCalibrationError, createCalibrationError} from './ops/calibratio
 export type {CalibrationAccumulator, CalibrationBin, CalibrationOptions, CalibrationResult} from './ops/calibration.js';
 export {fitTemperature} from './ops/fit_temperature.js';
 export type {FitTemperatureOptions, FitTemperatureResult} from './ops/fit_temperature.js';
+export {linearCrossEntropy, linearCrossEntropyWithGrad} from './ops/linear_cross_entropy.js';
+export type {LinearLossAndGrads} from './ops/linear_cross_entropy.js';
+export type {LinearCrossEntropyOptions} from './ops/linear_options.js';
 export * as losses from './ops/losses.js';
 export * as layers from './ops/layers.js';
 export {FusedSoftmaxCrossEntropy, FusedSoftmaxCrossEntropyGrad, SoftmaxCrossEntropyWithLogits}
