@@ -4,12 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {Head, headLoss, headLossAndGrads} from '../kernels/linear_cross_entropy/chunked.js';
-import {LinearCrossEntropyOptions, prepareHead} from './linear_options.js';
+import {asTensor, LinearCrossEntropyOptions, Prepared, prepareHead} from './linear_options.js';
 
 const OP = 'linearCrossEntropy';
 
 /** The mean's D = Σ w_y over the rows not ignored (the count of those rows without class weights). */
-function denominator(head: Head, classWeights: tf.Tensor, weighted: boolean, ignoreIndex: number): tf.Scalar {
+function denominator({head, classWeights, classWeighted: weighted, attrs: {ignoreIndex}}: Prepared): tf.Scalar {
   const N = head.labels.size;
   if (N === 0) return tf.scalar(0);  // tf.sum of an empty tensor is not 0 on tfjs's wasm backend
   const counted = tf.cast(tf.notEqual(head.labels, ignoreIndex), 'float32');
@@ -48,30 +48,37 @@ export function linearCrossEntropy(hidden: tf.Tensor | tf.TensorLike, weight: tf
 export function linearCrossEntropy(hidden: tf.Tensor | tf.TensorLike, weight: tf.Tensor | tf.TensorLike,
     labels: tf.Tensor | tf.TensorLike, options: LinearCrossEntropyOptions = {}): tf.Tensor {
   // Read before any op runs: inside customGrad's forward tfjs reports the tape as off.
-  const taped = tf.engine().isTapeOn();
+  if (!tf.engine().isTapeOn()) {
+    return tf.tidy(() => {
+      const p = prepareHead(OP, hidden, weight, labels, options);
+      const {reduction} = p.attrs;
+      if (reduction === 'none') return tf.reshape(headLoss(p.head, true), p.rows);
+      const sum = headLoss(p.head, false);
+      return reduction === 'mean' ? tf.divNoNan(sum, denominator(p)) : sum;
+    });
+  }
   return tf.tidy(() => {
-    const p = prepareHead(OP, hidden, weight, labels, options);
-    const {head} = p;
-    const {reduction, ignoreIndex} = p.attrs;
-    const D = () => denominator(head, p.classWeights, p.classWeighted, ignoreIndex);
-    if (!taped) {
-      if (reduction === 'none') return tf.reshape(headLoss(head, true), p.rows);
-      const sum = headLoss(head, false);
-      return reduction === 'mean' ? tf.divNoNan(sum, D()) : sum;
-    }
-    const inputs: tf.Tensor[] = [p.hidden, p.weight, ...(head.bias !== undefined ? [head.bias] : [])];
-    const withBias = head.bias !== undefined;
+    // Under a tape only conversions run out here (they record nothing): the checks' reshapes and every
+    // other op run inside customGrad's forward, which tfjs keeps off the tape, so an error thrown there
+    // (a bad class id) leaves no saved tensor behind.
+    const h = asTensor(OP, 'hidden', hidden);
+    const w = asTensor(OP, 'weight', weight);
+    const b = options.bias === undefined ? undefined : asTensor(OP, 'options.bias', options.bias);
     const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
-      if (reduction === 'none') {
+      const p = prepareHead(OP, h, w, labels, {...options, ...(b !== undefined ? {bias: b as tf.Tensor1D} : {})});
+      const {head} = p;
+      const withBias = head.bias !== undefined;
+      if (p.attrs.reduction === 'none') {
+        const value = tf.reshape(headLoss(head, true), p.rows);
         // dy will be a vector: keep the inputs (O(N·H + H·V), no logits) and redo the chunks then.
         save([head.hidden, head.weight, head.labels, ...(withBias ? [head.bias!] : []),
           ...(p.classWeighted ? [head.loss.classWeights as tf.Tensor] : [])]);
         return {
-          value: tf.reshape(headLoss(head, true), p.rows),
+          value,
           gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-            const [h, w, y, ...rest] = saved;
-            const again: Head = {...head, hidden: h as tf.Tensor2D, weight: w as tf.Tensor2D, labels: y as tf.Tensor1D,
+            const [hs, ws, ys, ...rest] = saved;
+            const again: Head = {...head, hidden: hs as tf.Tensor2D, weight: ws as tf.Tensor2D, labels: ys as tf.Tensor1D,
               bias: withBias ? rest.shift() as tf.Tensor1D : undefined,
               loss: {...head.loss, ...(p.classWeighted ? {classWeights: rest.shift() as tf.Tensor1D} : {})}};
             const g = headLossAndGrads(again, tf.reshape(dy, [head.labels.size]) as tf.Tensor1D, false);
@@ -81,7 +88,7 @@ export function linearCrossEntropy(hidden: tf.Tensor | tf.TensorLike, weight: tf
         };
       }
       // A scalar dy: the gradients now, as the loss is computed, and scaled by dy in the backward.
-      const d = reduction === 'mean' ? D() : undefined;
+      const d = p.attrs.reduction === 'mean' ? denominator(p) : undefined;
       const g = headLossAndGrads(head, d === undefined ? tf.scalar(1) : tf.divNoNan(1, d), false);
       save([g.dHidden, g.dWeight, ...(withBias ? [g.dBias!] : [])]);
       return {
@@ -90,12 +97,12 @@ export function linearCrossEntropy(hidden: tf.Tensor | tf.TensorLike, weight: tf
           const grads = saved.map((t) => tf.mul(t, dy));
           // Freed now rather than when tfjs ends the whole backward pass.
           tf.dispose(saved);
-          grads[0] = tf.reshape(grads[0], p.hidden.shape);
+          grads[0] = tf.reshape(grads[0], h.shape);
           return grads;
         },
       };
     });
-    return (f as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
+    return (f as (...t: tf.Tensor[]) => tf.Tensor)(h, w, ...(b !== undefined ? [b] : []));
   });
 }
 
@@ -131,8 +138,8 @@ export function linearCrossEntropyWithGrad(hidden: tf.Tensor | tf.TensorLike, we
   return tf.tidy(() => {
     const p = prepareHead('linearCrossEntropyWithGrad', hidden, weight, labels, options);
     const {head} = p;
-    const {reduction, ignoreIndex} = p.attrs;
-    const d = reduction === 'mean' ? denominator(head, p.classWeights, p.classWeighted, ignoreIndex) : undefined;
+    const {reduction} = p.attrs;
+    const d = reduction === 'mean' ? denominator(p) : undefined;
     const g = headLossAndGrads(head, d === undefined ? tf.scalar(1) : tf.divNoNan(1, d), reduction === 'none');
     const loss = reduction === 'none' ? tf.reshape(g.loss, p.rows) : d === undefined ? g.loss : tf.divNoNan(g.loss, d);
     return {loss, dHidden: tf.reshape(g.dHidden, p.hidden.shape), dWeight: g.dWeight,

@@ -1,6 +1,6 @@
 /** The options of linearCrossEntropy and their checks; the loss options are softmaxCrossEntropy's. */
 import * as tf from '@tensorflow/tfjs-core';
-import type {Head} from '../kernels/linear_cross_entropy/chunked.js';
+import {atRows, Head} from '../kernels/linear_cross_entropy/chunked.js';
 import {planChunks} from '../kernels/linear_cross_entropy/plan.js';
 import {assertTensorLike} from './convert.js';
 import {checkKeys, show} from './option_checks.js';
@@ -25,7 +25,8 @@ const LOSS_KEYS = ['reduction', 'labelSmoothing', 'classWeights', 'ignoreIndex',
 
 const shape = (s: readonly number[]) => `[${s.join(',')}]`;
 
-function float32(op: string, name: string, t: unknown): tf.Tensor {
+/** A float32 tensor from a tensor or an array (a conversion only: no kernel runs). */
+export function asTensor(op: string, name: string, t: unknown): tf.Tensor {
   if (!(t instanceof tf.Tensor)) assertTensorLike(t, name, op);
   const x = t instanceof tf.Tensor ? t : tf.tensor(t as tf.TensorLike, undefined, 'float32');
   if (x.dtype !== 'float32') {
@@ -41,8 +42,8 @@ function float32(op: string, name: string, t: unknown): tf.Tensor {
 export function prepareHead(op: string, hiddenIn: tf.Tensor | tf.TensorLike, weightIn: tf.Tensor | tf.TensorLike,
     labelsIn: tf.Tensor | tf.TensorLike, options: LinearCrossEntropyOptions) {
   checkKeys(op, options, [...HEAD_KEYS, ...LOSS_KEYS]);
-  const hidden = float32(op, 'hidden', hiddenIn);
-  const weight = float32(op, 'weight', weightIn);
+  const hidden = asTensor(op, 'hidden', hiddenIn);
+  const weight = asTensor(op, 'weight', weightIn);
   const {transposeWeight = false} = options;
   if (typeof transposeWeight !== 'boolean') {
     throw new Error(`${op}: options.transposeWeight must be a boolean; got ${show(transposeWeight)}.`);
@@ -71,7 +72,7 @@ export function prepareHead(op: string, hiddenIn: tf.Tensor | tf.TensorLike, wei
   }
   let bias: tf.Tensor1D | undefined;
   if (options.bias !== undefined) {
-    const b = float32(op, 'options.bias', options.bias);
+    const b = asTensor(op, 'options.bias', options.bias);
     if (b.rank !== 1 || b.shape[0] !== V) {
       throw new Error(`${op}: options.bias must be float32 [${V}] (one per class); got ${shape(b.shape)}.`);
     }
@@ -97,8 +98,9 @@ export function prepareHead(op: string, hiddenIn: tf.Tensor | tf.TensorLike, wei
   const attrs = toAttrs(op, loss, true);
   const classWeights = classWeightsTensor(op, loss.classWeights, V);
   const N = labels.size;
-  if (loss.validateLabels) validateClassIds(labels, V, attrs.ignoreIndex);
+  if (loss.validateLabels) atRows(op, 0, () => validateClassIds(labels, V, attrs.ignoreIndex));
   const head: Head = {
+    op,
     hidden: tf.reshape(hidden, [N, H]),
     weight: weight as tf.Tensor2D,
     bias,
@@ -112,3 +114,5 @@ export function prepareHead(op: string, hiddenIn: tf.Tensor | tf.TensorLike, wei
   };
   return {head, attrs, hidden, weight, rows, classWeights, classWeighted: loss.classWeights !== undefined};
 }
+
+export type Prepared = ReturnType<typeof prepareHead>;

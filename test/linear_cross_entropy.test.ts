@@ -555,11 +555,10 @@ describe.each(BACKENDS.filter((b) => !b.name.startsWith('composite')))('$name: m
   });
 
   // contract.ts: beyond dh, dW and db, "at most two chunks of logits, or one chunk and one [H, V]
-  // partial product while dW accumulates". On cpu and wasm dW accumulates as add(dW, partial) while g_c
-  // is alive: g_c, the old dW, the partial and the new dW — one chunk and two [H, V] beyond dW, over two
-  // chunks whenever a chunk has fewer than 2·H rows, as the default plan's H-row floor gives (R = H:
-  // dW + 3 chunks; measured 131 rows' worth of V floats against 97). Reported; fails today.
-  test.failing('chunks of H rows (the default plan\'s floor): within dW + dh + 2 chunks while dW accumulates', () => {
+  // partial product while dW accumulates". At R = H rows (the default plan's floor) that is within two
+  // chunks only if g_c is freed before the running dW is replaced (an earlier order held g_c, the old
+  // dW, the partial and the new dW at once: dW + 3 chunks).
+  test('chunks of H rows (the default plan\'s floor): within dW + dh + 2 chunks while dW accumulates', () => {
     const [n, h, v] = [192, 32, 5003];
     const c: LinearCase = {name: 'R = H', rows: [n], H: h, V: v, bias: false, transposeWeight: false,
       options: {chunkRows: h}, seed: 301};
@@ -644,18 +643,20 @@ describe.each(BACKENDS)('$name: no tensor left behind', (b) => {
     const before = tf.memory().numTensors;
     for (const reduction of ['none', 'sum', 'mean'] as const) {
       const o = {...opOptions(c, t.bias), reduction};
-      expect(() => linearCrossEntropy(t.hidden, t.weight, bad, o)).toThrow(/labels must be class ids in \[0, 40\)/);
-      expect(() => linearCrossEntropyWithGrad(t.hidden, t.weight, bad, o)).toThrow(/labels must be class ids/);
+      // the op's name and the row of the batch, not the kernel's name and the row within a chunk
+      expect(() => linearCrossEntropy(t.hidden, t.weight, bad, o))
+          .toThrow(/^linearCrossEntropy: labels must be class ids in \[0, 40\).*row 13 has 40/);
+      expect(() => linearCrossEntropyWithGrad(t.hidden, t.weight, bad, o))
+          .toThrow(/^linearCrossEntropyWithGrad: labels must be class ids.*row 13 has 40/);
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([bad, t.hidden, t.weight, t.bias!, t.labels, t.dy]);
   });
 
-  // Under a tape the same error leaves tensors behind (reported): 6 for 'none' (the op calls save() on
-  // hidden, weight, labels and bias before computing the losses, and tfjs keeps saved tensors until a
-  // backward pass that never comes — real copies on wasm), 2 for 'sum' and 'mean' (the taped reshapes of
-  // hidden and labels in prepareHead, whose gradients save their inputs). Fails today.
-  (kernelThrows ? test.failing : test.skip)('after an error inside the chunk loop, under tf.grads', () => {
+  // Under a tape the same error must leave nothing either: tfjs keeps saved tensors until a backward
+  // pass, which never comes after an error, so nothing may be saved (or recorded on the tape) before
+  // the chunks have run.
+  (kernelThrows ? test : test.skip)('after an error inside the chunk loop, under tf.grads', () => {
     const x = linearInputs(c);
     const t = tensorsOf(c, x);
     const bad = tf.tensor(Int32Array.from(x.labels, (y, i) => (i === 13 ? 40 : y)), c.rows, 'int32');
@@ -685,10 +686,16 @@ describe('planChunks (default plan)', () => {
   const chunkSizes = (N: number, p: {chunkRows: number; chunks: number}) =>
     Array.from({length: p.chunks}, (_, i) => Math.min(p.chunkRows, N - i * p.chunkRows));
 
-  function expectBalanced(N: number, p: {chunkRows: number; chunks: number}) {
+  /** Balanced (⌈N / chunks⌉ rows each), unless balancing would cut chunks below the floor of
+   * min(H, chunkRows) rows: then every chunk but the last has chunkRows rows. */
+  function expectBalanced(N: number, p: {chunkRows: number; chunks: number}, H = 1) {
     const sizes = chunkSizes(N, p);
     expect(sizes.reduce((a, s) => a + s, 0)).toBe(N);
     expect(Math.min(...sizes)).toBeGreaterThan(0);
+    if (Math.ceil(N / p.chunks) < Math.min(H, p.chunkRows)) {
+      expect(sizes.slice(0, -1).every((r) => r === p.chunkRows)).toBe(true);
+      return;
+    }
     // ⌈N / chunks⌉ rows each: the last chunk is short by less than one row per chunk
     expect(p.chunkRows - Math.min(...sizes)).toBeLessThan(p.chunks);
   }
@@ -706,23 +713,22 @@ describe('planChunks (default plan)', () => {
   test('H rows above 32 MiB: H rows per chunk, then the cap', () => {
     const big = planChunks(8192, 4096, 50257, {}, Infinity);
     expect(big.chunkRows).toBeGreaterThanOrEqual(4096);
-    expectBalanced(8192, big);
+    expectBalanced(8192, big, 4096);
     // webgpu's default maxStorageBufferBindingSize: a chunk's logits fit in one binding
     const cap = 128 * MiB;
     const p = planChunks(2048, 768, 50257, {}, cap);
     expect(p.chunkRows).toBeLessThanOrEqual(667);
     expect(4 * p.chunkRows * 50257).toBeLessThanOrEqual(cap);
-    expectBalanced(2048, p);
+    expectBalanced(2048, p, 768);
     const capped = planChunks(8192, 4096, 50257, {}, cap);
     expect(4 * capped.chunkRows * 50257).toBeLessThanOrEqual(cap);
-    expectBalanced(8192, capped);
+    expectBalanced(8192, capped, 4096);
   });
 
   // plan.ts and contract.ts: "at least H rows (up to that cap)", so that dW's [H, V] partial product is
-  // never larger than a chunk. Where the cap allows H rows, balancing still cuts chunks below H whenever
-  // ⌈N / chunks⌉ < H: planChunks(2048, 768, 50257, {}) gives 3 chunks of 683 rows, planChunks(1000, 768,
-  // 50257, {}) 2 of 500. Reported; fails today. (Where the cap binds, fewer than H rows is the cap's doing.)
-  test.failing('at least H rows in every default plan where the cap allows them', () => {
+  // never larger than a chunk; balancing must not cut chunks below H (planChunks(2048, 768, 50257, {})
+  // once gave 3 chunks of 683 rows). Where the cap binds, fewer than H rows is the cap's doing.
+  test('at least H rows in every default plan where the cap allows them', () => {
     const bad: string[] = [];
     for (const N of [1, 2, 7, 37, 166, 167, 1000, 2048, 5000]) {
       for (const [H, V] of [[1, 1], [16, 5003], [48, 50257], [768, 50257], [4096, 128256]]) {
@@ -741,7 +747,7 @@ describe('planChunks (default plan)', () => {
       for (const [H, V] of [[1, 1], [16, 5003], [48, 50257], [768, 50257], [4096, 128256]]) {
         for (const cap of [Infinity, 128 * MiB, 16384 * 16384 * 4]) {
           const p = planChunks(N, H, V, {}, cap);
-          expectBalanced(N, p);
+          expectBalanced(N, p, H);
           // never above the cap (1 row at least)
           expect(p.chunkRows === 1 || 4 * p.chunkRows * V <= cap).toBe(true);
           expect(4 * p.chunkRows * V <= DEFAULT_CHUNK_BYTES || p.chunkRows <= max(H, 1)).toBe(true);

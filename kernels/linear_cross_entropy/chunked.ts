@@ -11,6 +11,8 @@ import type {ChunkPlan} from './plan.js';
 
 /** The head's tensors, flattened to rows: hidden [N, H], labels [N]. */
 export interface Head {
+  /** The public op's name, for errors. */
+  op: string;
   hidden: tf.Tensor2D;
   weight: tf.Tensor2D;       // [H, V], or [V, H] with transposeWeight
   bias?: tf.Tensor1D;        // [V]
@@ -29,6 +31,20 @@ export interface HeadGrads {
 
 /** Per-row scale of the gradient: a scalar (1/D for the mean, 1 for the sum) or dy [N] ('none'). */
 export type RowScale = tf.Scalar | tf.Tensor1D;
+
+/**
+ * Runs f on the chunk of rows from `start`, rewriting a bad-class-id error of the softmax kernels
+ * (which count rows within the chunk, under their own name) to name the op and the row of the batch.
+ */
+export function atRows<T>(op: string, start: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const m = e instanceof Error ? /^softmaxCrossEntropy: ([^]*); row (\d+) has ([^]*)$/.exec(e.message) : null;
+    if (m) throw new Error(`${op}: ${m[1]}; row ${start + Number(m[2])} has ${m[3]}`);
+    throw e;
+  }
+}
 
 function rowsOf(t: tf.Tensor, start: number, count: number): tf.Tensor {
   return t.rank === 1 ? tf.slice(t, [start], [count]) : tf.slice(t, [start, 0], [count, -1]);
@@ -67,12 +83,12 @@ export function headLoss(head: Head, perRow: boolean): tf.Tensor {
   const options = {...head.loss, reduction: perRow ? 'none' as const : 'sum' as const};
   const parts: tf.Tensor[] = [];
   eachChunk(head.plan, N, (start, count) => {
-    parts.push(tf.tidy(() => {
+    parts.push(atRows(head.op, start, () => tf.tidy(() => {
       const z = chunkLogits(head, rowsOf(head.hidden, start, count) as tf.Tensor2D);
       const loss = softmaxCrossEntropy(z, rowsOf(head.labels, start, count), options);
       z.dispose();
       return loss;
-    }));
+    })));
   });
   return joinLosses(parts, perRow, N);
 }
@@ -106,7 +122,7 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
     // The tidy moves what it returns to the enclosing scope; the running sums are disposed by hand as
     // soon as they are replaced.
     const before = {dW, db};
-    const out = tf.tidy(() => {
+    const out = atRows(head.op, start, () => tf.tidy(() => {
       const h = rowsOf(head.hidden, start, count) as tf.Tensor2D;
       const s = scale.rank === 0 ? scale : tf.reshape(rowsOf(scale, start, count), [count, 1]);
       // 1. logits
@@ -119,17 +135,6 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
       const dhc = tf.mul(tf.matMul(g, head.weight, false, !tw), s);
       const hs = tf.mul(h, s) as tf.Tensor2D;
       const [a, b] = tw ? [g, hs] : [hs, g];
-      let dWc: tf.Tensor2D;
-      if (before.dW === undefined) {
-        dWc = tf.matMul(a, b, true, false);
-      } else if (accumulateInMatMul) {
-        dWc = tf.fused.matMul({a, b, transposeA: true, bias: before.dW}) as tf.Tensor2D;
-      } else {
-        const partial = tf.matMul(a, b, true, false);
-        dWc = tf.add(before.dW, partial) as tf.Tensor2D;
-        partial.dispose();
-      }
-      before.dW?.dispose();
       let dbc: tf.Tensor | undefined;
       if (head.bias !== undefined) {
         const part = scale.rank === 0
@@ -138,9 +143,21 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
         dbc = before.db === undefined ? part : tf.add(before.db, part);
         before.db?.dispose();
       }
-      g.dispose();
+      // Order matters for the peak: g (a chunk) is freed before the running sum is replaced, so at no
+      // time do g, the old sum, a partial product and the new sum all exist.
+      let dWc: tf.Tensor2D;
+      if (before.dW !== undefined && accumulateInMatMul) {
+        dWc = tf.fused.matMul({a, b, transposeA: true, bias: before.dW}) as tf.Tensor2D;
+        g.dispose();
+      } else {
+        const partial = tf.matMul(a, b, true, false) as tf.Tensor2D;
+        g.dispose();
+        dWc = before.dW === undefined ? partial : tf.add(before.dW, partial) as tf.Tensor2D;
+        if (before.dW !== undefined) partial.dispose();
+      }
+      before.dW?.dispose();
       return {loss, dhc, dWc, ...(dbc !== undefined ? {dbc} : {})};
-    }) as {loss: tf.Tensor, dhc: tf.Tensor, dWc: tf.Tensor2D, dbc?: tf.Tensor};
+    })) as {loss: tf.Tensor, dhc: tf.Tensor, dWc: tf.Tensor2D, dbc?: tf.Tensor};
     losses.push(out.loss);
     dh.push(out.dhc);
     dW = out.dWc;

@@ -7,7 +7,8 @@
  * - But at least H rows (up to that cap): accumulating dW holds one [H, V] partial product beside a
  *   chunk, so a chunk smaller than dW would not lower the peak; and a small H never means thousands
  *   of tiny chunks (a budget of rows per V/H, Liger-Kernel's rule, gives 2-row chunks at H = 48).
- * - The default chunks are balanced (⌈N / chunks⌉ rows each) so that the last one is not a sliver.
+ * - The default chunks are balanced (⌈N / chunks⌉ rows each) so that the last one is not a sliver,
+ *   unless that would take them below H rows (then only the last chunk is shorter).
  *   An explicit chunkRows is taken as given; chunkBytes replaces the 32 MiB budget.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -50,7 +51,11 @@ export function planChunks(N: number, H: number, V: number, request: ChunkReques
     return {chunkRows, chunks: Math.ceil(N / chunkRows)};
   }
   const budgetRows = Math.max(1, Math.floor((request.chunkBytes ?? DEFAULT_CHUNK_BYTES) / rowBytes));
-  const rows = Math.min(request.chunkBytes !== undefined ? budgetRows : Math.max(budgetRows, H), capRows, N);
-  const chunks = Math.ceil(N / rows);
-  return {chunkRows: Math.ceil(N / chunks), chunks};
+  const explicitBudget = request.chunkBytes !== undefined;
+  const most = Math.min(explicitBudget ? budgetRows : Math.max(budgetRows, H), capRows, N);
+  const least = explicitBudget ? 1 : Math.min(H, most);
+  const chunks = Math.ceil(N / most);
+  const balanced = Math.ceil(N / chunks);
+  // Balancing never goes below the floor of H rows: then the last chunk is simply shorter.
+  return {chunkRows: balanced >= least ? balanced : most, chunks: balanced >= least ? chunks : Math.ceil(N / most)};
 }
