@@ -22,6 +22,9 @@ import {DIVERGENCE_WEBGL_F16_TOLERANCE, DIVERGENCE_WEBGL_TOLERANCE, DIVERGENCE_W
   from './backends';
 import type {DivergenceTableRun} from './browser/divergence_page';
 import type {EvaluationCase, EvaluationCaseRun, EvaluationRun, Outcome} from './browser/evaluation_page';
+import type {LinearCaseRun, LinearNumbers, LinearRun, Outcome as LinearOutcome} from './browser/linear_page';
+import {LINEAR_CASES, LinearCase, linearInputs, rowCount} from './linear_cases';
+import {linearReference, LinearRefResult} from './linear_reference';
 import {DIVERGENCE_CASES, DivergenceCase} from './divergence_cases';
 import {divergenceCaseReference, expectDivergenceAgreement, expectDivergenceReference} from './divergence_parity';
 import {SIGMOID_CASES, SigmoidCase} from './sigmoid_cases';
@@ -1372,5 +1375,285 @@ describe('evaluation ops', () => {
         expect(rel(r.nllAfter, w.nllAt)).toBeLessThan(TOL.nll);
       });
     }
+  });
+});
+
+/**
+ * linearCrossEntropy (the LM head hidden·W + b and its softmax cross-entropy in row chunks) in
+ * Chromium, on cpu, wasm (plain and isolated page), webgl (float32 textures) and webgpu: the page
+ * (browser/linear_page.ts) runs each case of LINEAR_SUBSET on linearInputs(c) without a tape, under
+ * tf.valueAndGrads (dy for reduction 'none') and through linearCrossEntropyWithGrad, and runs the
+ * unfused head (tf.matMul + bias, then softmaxCrossEntropy) on the same inputs; here they meet
+ * linearReference (float64) and each other. Besides: a training step's kernels at N > chunkRows never
+ * output N·V entries (tf.profile), and on webgl and webgpu dW accumulates through tf.fused.matMul with
+ * the [H, V] sum so far as its bias (the path only these two backends take); tf.memory() holds still
+ * over repeated steps; on webgpu the default chunk plan fits maxStorageBufferBindingSize; and a short
+ * optimizer.minimize curve is the unfused head's.
+ *
+ * Tolerance, per entry: |got − ref| ≤ K·2^-24·(|ref| + terms), terms from linearReference: for a loss
+ * its lossLogitTerms (the logits' float32 matMul over H products errs by ulps of |z| = Σ|h·W| + |b|,
+ * times the loss's slope) plus its lossTerms (the kernel's lse − s in float32); for a gradient entry
+ * the Σ of |products| of its float32 dot product (V terms for dHidden; N, across chunks, for dWeight
+ * and dBias). cpu's matMul sums in float64 before it rounds: K = 8 (measured ≤ 2.7). wasm (XNNPACK),
+ * webgl and webgpu accumulate in float32, whose error grows like √n ulps of the terms: K = 32 (n here
+ * ≤ 200: √200 ≈ 14; measured ≤ 6.6). Fused against unfused uses the same bound (measured ≤ 8.9 on the
+ * float32 backends: two float32 summation orders). Like the evaluation block, this one leaves float16
+ * textures out: they would round every chunk's logits, gradients and dW partial sums to 11 bits
+ * (2^-11 ≈ 5e-4 of each), a bound too loose to check a head by; webgl runs with float32 textures, and
+ * the first test checks it.
+ */
+describe('linear cross-entropy', () => {
+  const LINEAR_RUNS = RUNS.filter((r) => !r.f16);
+  const U = 2 ** -24;
+  const K = (run: Run) => (run.backend === 'cpu' ? 8 : 32);
+  const CURVE_RTOL = 1e-5;
+
+  /**
+   * A subset of LINEAR_CASES small enough for SwiftShader (the whole table takes about a minute on its
+   * webgpu, most of it compiling pipelines): sum and mean, tied and untied, with and without bias,
+   * 'none' with a dy per row, ignored rows and every row ignored, N not a multiple of chunkRows (5
+   * chunks: the dW accumulation runs 4 times), one row, H = 1, V = 1, N = 0, and class weights,
+   * smoothing, z-loss and temperature together.
+   */
+  const SUBSET_NAMES = ['sum [12] H16 V50', 'smoothing, weights, ignore, T, zLoss mean', 'all rows ignored mean',
+    'N = 37 chunkRows 8 mean', 'N = 37 chunkRows 8 none', 'one row', 'H = 1', 'V = 1 none', 'N = 0 sum tied'];
+  const byName = new Map(LINEAR_CASES.map((c) => [c.name, c]));
+  const LINEAR_SUBSET: LinearCase[] = SUBSET_NAMES.map((n) => {
+    const c = byName.get(n);
+    if (c === undefined) throw new Error(`test/linear_cases.ts has no case '${n}'`);
+    return c;
+  });
+  /**
+   * 8 or more chunks of a reduced loss: the chunks' losses are summed by one tf.addN, which on
+   * tfjs-backend-webgpu 4.22 binds every input in one shader, beyond maxStorageBuffersPerShaderStage
+   * (8 here); the pipeline is invalid, the loss is a stale buffer and the rest of that command buffer
+   * (the gradients) is dropped. Run last in the page (see linear_page.ts runLinear).
+   */
+  const MANY_CHUNKS: LinearCase = {...(byName.get('N = 37 chunkRows 8 mean') as LinearCase),
+    name: 'N = 37 chunkRows 4 mean (10 chunks)', options: {chunkRows: 4}};
+  const ALL_CASES = [...LINEAR_SUBSET, MANY_CHUNKS];
+
+  /** Each case's float64 reference: with dy (tf.valueAndGrads of 'none') and without (withGrad). */
+  const REFS = new Map(ALL_CASES.map((c) => {
+    const inputs = linearInputs(c);
+    return [c.name, {dy: linearReference(c, inputs, true), sum: linearReference(c, inputs, false)}];
+  }));
+
+  const linearRuns = new Map<string, LinearRun | Error>();
+  const runOf = (run: Run): LinearRun => {
+    const r = linearRuns.get(run.label);
+    if (r === undefined) throw new Error(`linearCrossEntropy did not run on ${run.label}`);
+    if (r instanceof Error) throw new Error(`linearCrossEntropy on ${run.label} failed in Chromium: ${r.stack ?? r.message}`);
+    return r;
+  };
+  const valueOf = <T>(o: LinearOutcome<T> | undefined, what: string): T => {
+    if (o === undefined) throw new Error(`${what} did not run`);
+    if ('error' in o) throw new Error(`${what} threw in Chromium: ${o.error}`);
+    return o.value;
+  };
+
+  /** The worst |got − want| / (2^-24·(|want| + terms)) of an array, and where (NaN or a length mismatch: ∞). */
+  const worstUlps = (got: number[] | undefined, want: number[], terms: number[]): {ulps: number, at: string} => {
+    if (got === undefined || got.length !== want.length) {
+      return {ulps: Infinity, at: `length ${got?.length ?? 'none'}, expected ${want.length}`};
+    }
+    let w = {ulps: 0, at: ''};
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs(got[i] - want[i]);
+      // an entry with no terms (an ignored row's, an exact 0) must be exact; NaN is never within
+      const ulps = d === 0 ? 0 : d / (U * (Math.abs(want[i]) + terms[i]));
+      if (!(ulps <= w.ulps)) w = {ulps: Number.isNaN(ulps) ? Infinity : ulps, at: `[${i}] = ${got[i]}, expected ${want[i]}`};
+    }
+    return w;
+  };
+  const add = (a: number[], b: number[]) => a.map((x, i) => x + b[i]);
+
+  /** Every part of `got` against `want` (numbers from the reference or the page) in units of ref's terms. */
+  const partsUlps = (got: LinearNumbers, want: LinearNumbers, ref: LinearRefResult) => {
+    const parts: Array<[string, {ulps: number, at: string}]> = [
+      ['loss', worstUlps(got.loss, want.loss, add(ref.lossLogitTerms, ref.lossTerms))],
+      ['dHidden', worstUlps(got.dHidden, want.dHidden, ref.dHiddenTerms)],
+      ['dWeight', worstUlps(got.dWeight, want.dWeight, ref.dWeightTerms)]];
+    if (ref.dBias !== undefined) {
+      parts.push(['dBias', worstUlps(got.dBias, want.dBias as number[], ref.dBiasTerms as number[])]);
+    } else if (got.dBias !== undefined) {
+      parts.push(['dBias', {ulps: Infinity, at: 'a dBias for a case without bias'}]);
+    }
+    return parts;
+  };
+  const refNumbers = (r: LinearRefResult): LinearNumbers =>
+    ({loss: r.loss, dHidden: r.dHidden, dWeight: r.dWeight, ...(r.dBias !== undefined ? {dBias: r.dBias} : {})});
+
+  /** The parts of a case's results beyond k ulps of its reference's terms (none: []), and the worst seen. */
+  const referenceProblems = (c: LinearCase, got: LinearCaseRun, k: number) => {
+    const ref = REFS.get(c.name) as {dy: LinearRefResult, sum: LinearRefResult};
+    const lossOnly = (loss: number[]): LinearNumbers => ({loss, dHidden: [], dWeight: []});
+    const checks: Array<[string, LinearNumbers, LinearRefResult, boolean]> = [
+      ['linearCrossEntropy (no tape)', lossOnly(valueOf(got.forward, 'linearCrossEntropy')), ref.sum, true],
+      ['tf.valueAndGrads(linearCrossEntropy)', valueOf(got.taped, 'tf.valueAndGrads(linearCrossEntropy)'), ref.dy, false],
+      ['linearCrossEntropyWithGrad', valueOf(got.withGrad, 'linearCrossEntropyWithGrad'), ref.sum, false]];
+    const problems: string[] = [];
+    let worst = 0;
+    for (const [what, numbers, r, lossOnlyCheck] of checks) {
+      for (const [part, e] of partsUlps(numbers, refNumbers(r), r).slice(0, lossOnlyCheck ? 1 : undefined)) {
+        worst = Math.max(worst, e.ulps);
+        if (!(e.ulps <= k)) problems.push(`${what} ${part}: ${e.at} (${e.ulps.toPrecision(3)} > ${k} ulps of its terms)`);
+      }
+    }
+    return {problems, worst};
+  };
+
+  /** Fused against unfused in the same page: the no-tape losses, and tf.valueAndGrads' loss and gradients. */
+  const agreementProblems = (c: LinearCase, got: LinearCaseRun, k: number) => {
+    const ref = (REFS.get(c.name) as {dy: LinearRefResult}).dy;
+    const problems: string[] = [];
+    let worst = 0;
+    const forward = worstUlps(valueOf(got.forward, 'linearCrossEntropy'), valueOf(got.unfusedForward, 'the unfused head'),
+        add(ref.lossLogitTerms, ref.lossTerms));
+    const parts: Array<[string, {ulps: number, at: string}]> = [['no-tape loss', forward],
+      ...partsUlps(valueOf(got.taped, 'tf.valueAndGrads(linearCrossEntropy)'),
+          valueOf(got.unfused, 'tf.valueAndGrads(the unfused head)'), ref)];
+    for (const [part, e] of parts) {
+      worst = Math.max(worst, e.ulps);
+      if (!(e.ulps <= k)) problems.push(`${part}: fused ${e.at.replace('expected', 'unfused')} (${e.ulps.toPrecision(3)} > ${k})`);
+    }
+    return {problems, worst};
+  };
+
+  beforeAll(async () => {
+    const srv = server as Server;
+    const t0 = Date.now();
+    for (const run of LINEAR_RUNS) {
+      const url = run.page === 'plain' ? srv.plain : srv.isolated;
+      try {
+        const t1 = Date.now();
+        const got = await inPage(`linear cross-entropy on ${run.label}`, url, (page) => page.evaluate(
+            ([b, cases, last]) => (window as unknown as PageWindow).fusedCE.linear(b, cases, last),
+            [run.backend, LINEAR_SUBSET, [MANY_CHUNKS]] as [string, LinearCase[], LinearCase[]]));
+        linearRuns.set(run.label, got);
+        const worst = (f: typeof referenceProblems, cases: LinearCase[]) => Math.max(...cases.map((c) => {
+          try {
+            return f(c, got.cases[c.name], Infinity).worst;
+          } catch {
+            return Infinity;
+          }
+        }));
+        const withUnfused = LINEAR_SUBSET.filter((c) => rowCount(c) > 0);
+        console.log(`linear cross-entropy on ${run.label}: ${((Date.now() - t1) / 1000).toFixed(1)} s with the page's ` +
+            `load (${Object.entries(got.seconds).map(([k, s]) => `${k} ${s.toFixed(1)} s`).join(', ')}); worst, in ` +
+            `2^-24 of the terms: against float64 ${worst(referenceProblems, LINEAR_SUBSET).toFixed(1)}, fused against ` +
+            `unfused ${worst(agreementProblems, withUnfused).toFixed(1)}; ` +
+            `10 chunks against float64 ${worst(referenceProblems, [MANY_CHUNKS]).toPrecision(3)}`);
+      } catch (e) {
+        linearRuns.set(run.label, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    console.log(`linear cross-entropy: ${LINEAR_RUNS.length} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, LINEAR_RUNS.length * RUN_LIMIT_MS + 60_000);
+
+  test.each(LINEAR_RUNS)('$label: ran on its backend (on webgl, with float32 textures); no fused op left a tensor ' +
+      'behind; tensors and bytes unchanged over repeated optimizer.minimize steps and linearCrossEntropyWithGrad calls', (run) => {
+    const r = runOf(run);
+    expect([r.backend, r.renderFloat32]).toEqual([run.backend, run.backend === 'webgl' ? true : null]);
+    const fusedOps = ['linearCrossEntropy', 'tf.valueAndGrads(linearCrossEntropy)', 'linearCrossEntropyWithGrad'];
+    const leaks = ALL_CASES.flatMap((c) => {
+      const got = r.cases[c.name];
+      if (got === undefined) return [`${c.name}: did not run`];
+      // the unfused head throws on tfjs's webgl and webgpu at N = 0 (and tfjs keeps what it made then)
+      const ops = 'error' in got.unfused ? fusedOps : [...fusedOps, 'unfused', 'tf.valueAndGrads(unfused)', 'the case as a whole'];
+      return ops.filter((op) => got.leaks[op] !== 0).map((op) => `${c.name}: ${op} left ${got.leaks[op]} tensors`);
+    });
+    expect(leaks).toEqual([]);
+    const l = valueOf(r.leak, 'the repeated steps');
+    expect(l.steps).toBeGreaterThanOrEqual(3);
+    expect({minimize: l.minimize[1] - l.minimize[0], withGrad: l.withGrad[1] - l.withGrad[0], bytes: l.bytes[1] - l.bytes[0]})
+        .toEqual({minimize: 0, withGrad: 0, bytes: 0});
+  });
+
+  test.each(LINEAR_RUNS)('$label: a training step at N > chunkRows outputs no tensor of N·V entries (the unfused ' +
+      'head\'s does); on webgl and webgpu dW accumulates in chunks − 1 fused matMuls with an [H, V] bias', (run) => {
+    const p = valueOf(runOf(run).profile, 'tf.profile of the steps');
+    expect(p.N).toBeGreaterThan(p.chunkRows);
+    const NV = p.N * p.V;
+    // the largest output allowed: one chunk's logits or gradient, or dW itself
+    const allowed = Math.max(p.chunkRows * p.V, p.H * p.V);
+    expect(allowed).toBeLessThan(NV);
+    const steps = {fusedMean: p.fusedMean, fusedNone: p.fusedNone, withGrad: p.withGrad};
+    for (const [name, s] of Object.entries(steps)) {
+      expect({name, largest: s.largestKernel, within: s.largestOutput <= allowed}).toEqual({name, largest: s.largestKernel,
+        within: true});
+    }
+    expect(p.unfused.largestOutput).toBeGreaterThanOrEqual(NV);  // the check sees an [N, V] tensor when there is one
+    const accumulating = run.backend === 'webgl' || run.backend === 'webgpu' ? p.chunks - 1 : 0;
+    expect(Object.values(steps).map((s) => s.accumulatingMatMuls)).toEqual([accumulating, accumulating, accumulating]);
+  });
+
+  test.each(LINEAR_RUNS)(`$label: optimizer.minimize (sgd, 5 chunks) gives the unfused head's losses ` +
+      `(${CURVE_RTOL} relative), and they fall`, (run) => {
+    const c = valueOf(runOf(run).curves, 'the loss curves');
+    expect(c.chunks).toBeGreaterThan(1);
+    expect(c.fused.length).toBeGreaterThanOrEqual(5);
+    expect(c.unfused).toHaveLength(c.fused.length);
+    const off = c.fused.flatMap((v, i) => (Math.abs(v - c.unfused[i]) <= CURVE_RTOL * Math.abs(c.unfused[i]) ? [] :
+      [`step ${i}: fused ${v}, unfused ${c.unfused[i]}`]));
+    expect(off).toEqual([]);
+    expect(c.fused.every((v, i) => i === 0 || v < c.fused[i - 1])).toBe(true);
+  });
+
+  testFor('webgpu')('webgpu: the default chunk plan of a head whose [N, V] logits exceed maxStorageBufferBindingSize ' +
+      'fits one binding (planned with the device\'s limit, not allocated)', () => {
+    const run = LINEAR_RUNS.find((r) => r.backend === 'webgpu') as Run;
+    const p = valueOf(runOf(run).webgpuPlan, 'the webgpu plan');
+    expect(p.cap).toBe(p.limit);
+    expect(4 * p.N * p.V).toBeGreaterThan(p.limit);
+    const bad = p.plans.flatMap((q) => {
+      const problems: string[] = [];
+      if (!(4 * q.chunkRows * p.V <= p.limit)) problems.push(`a chunk of ${4 * q.chunkRows * p.V} bytes`);
+      if (!(q.chunks * q.chunkRows >= p.N && (q.chunks - 1) * q.chunkRows < p.N)) problems.push('rows not covered once');
+      return problems.map((x) => `${q.what} (H ${q.H}): ${x}`);
+    });
+    expect(bad).toEqual([]);
+    // the cap is what binds where the H-row minimum (or an explicit budget) asks for more than one binding
+    const minimum = p.plans.find((q) => q.what.startsWith('H-row minimum')) as (typeof p.plans)[number];
+    expect(4 * minimum.H * p.V).toBeGreaterThan(p.limit);
+    expect(minimum.chunks).toBeGreaterThan(1);
+  });
+
+  describe.each(LINEAR_SUBSET)('$name', (c) => {
+    const caseOf = (run: Run): LinearCaseRun => {
+      const got = runOf(run).cases[c.name];
+      if (got === undefined) throw new Error(`${run.label}: the page did not run '${c.name}'`);
+      return got;
+    };
+
+    test.each(LINEAR_RUNS)('$label: loss (no tape and taped), tf.valueAndGrads and linearCrossEntropyWithGrad ' +
+        'gradients = float64 reference', (run) => {
+      expect(referenceProblems(c, caseOf(run), K(run)).problems).toEqual([]);
+    });
+
+    // the unfused head fails at N = 0 in tfjs 4.22 itself (its gradient throws on webgl and webgpu, and
+    // gives a bias gradient of 1 on wasm): the fused head at N = 0 is checked against the reference only
+    if (rowCount(c) > 0) {
+      test.each(LINEAR_RUNS)('$label: fused = unfused (matMul + softmaxCrossEntropy) in the same page', (run) => {
+        expect(agreementProblems(c, caseOf(run), K(run)).problems).toEqual([]);
+      });
+    }
+  });
+
+  describe(MANY_CHUNKS.name, () => {
+    const notWebgpu = LINEAR_RUNS.filter((r) => r.backend !== 'webgpu');
+    test.each(notWebgpu)('$label: = float64 reference, and = unfused', (run) => {
+      const got = runOf(run).cases[MANY_CHUNKS.name];
+      expect(got.plan.chunks).toBe(10);
+      expect(referenceProblems(MANY_CHUNKS, got, K(run)).problems).toEqual([]);
+      expect(agreementProblems(MANY_CHUNKS, got, K(run)).problems).toEqual([]);
+    });
+    // KNOWN BUG (reported, not fixed here): on webgpu 8 or more chunks of a reduced loss sum their
+    // losses in one tf.addN beyond maxStorageBuffersPerShaderStage (see MANY_CHUNKS). test.failing
+    // passes while the bug is there, and fails once it is fixed: then make this an ordinary test.
+    (selected('webgpu') ? test.failing : test.skip)('webgpu: = float64 reference (fails: tf.addN over 10 chunk losses)', () => {
+      const run = LINEAR_RUNS.find((r) => r.backend === 'webgpu') as Run;
+      expect(referenceProblems(MANY_CHUNKS, runOf(run).cases[MANY_CHUNKS.name], K(run)).problems).toEqual([]);
+    });
   });
 });

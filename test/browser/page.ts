@@ -25,6 +25,8 @@ import {LayersCurves, layersCurves} from './layers_checks';
 import {runSigmoidTable, SigmoidTableRun} from './sigmoid_page';
 import {DivergenceTableRun, runDivergenceTable} from './divergence_page';
 import {EvaluationCase, EvaluationRun, runEvaluation} from './evaluation_page';
+import {LinearRun, runLinear} from './linear_page';
+import type {LinearCase} from '../linear_cases';
 import {runTableCases, TableRun} from './table_run';
 import {WebGLChecks, webglChecks} from './webgl_checks';
 import {WebGPUChecks, webgpuChecks} from './webgpu_checks';
@@ -159,6 +161,8 @@ export interface PageApi {
   divergenceTable(backend: string): Promise<DivergenceTableRun>;
   /** The evaluation ops on `backend`, on inputs Node sends (evaluation_page.ts). */
   evaluation(backend: string, cases: EvaluationCase[]): Promise<EvaluationRun>;
+  /** linearCrossEntropy on `backend`: the cases Node sends, the head's checks, then `lastCases` (linear_page.ts). */
+  linear(backend: string, cases: LinearCase[], lastCases: LinearCase[]): Promise<LinearRun>;
 }
 
 /** A second instance of a GPU backend, for its composite fallback (empty_checks.ts useComposite). */
@@ -191,5 +195,9 @@ const api: PageApi = {caseNames: () => CASES.map((c) => c.name), runTable, facts
   evaluation: async (backend, cases) => {
     await use(backend);
     return runEvaluation(cases);
+  },
+  linear: async (backend, cases, lastCases) => {
+    await use(backend);
+    return runLinear(cases, lastCases);
   }};
 (window as unknown as {fusedCE: PageApi}).fusedCE = api;
