@@ -95,10 +95,22 @@ export function headLoss(head: Head, perRow: boolean): tf.Tensor {
 
 function joinLosses(parts: tf.Tensor[], perRow: boolean, N: number): tf.Tensor {
   if (parts.length === 0) return perRow ? tf.zeros([N]) : tf.scalar(0);
-  if (parts.length === 1) return parts[0];
-  const joined = perRow ? tf.concat(parts, 0) : tf.addN(parts);
-  tf.dispose(parts);
-  return joined;
+  if (perRow) {
+    if (parts.length === 1) return parts[0];
+    const joined = tf.concat(parts, 0);
+    tf.dispose(parts);
+    return joined;
+  }
+  // A running sum, not tf.addN: tfjs's webgpu addN binds every input in one shader, and past the
+  // device's storage-buffer limit (8 on SwiftShader) its pipeline is invalid and the sum is garbage.
+  let total = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    const next = tf.add(total, parts[i]);
+    total.dispose();
+    parts[i].dispose();
+    total = next;
+  }
+  return total;
 }
 
 /**
