@@ -3,21 +3,27 @@
  * URL; Ctrl-C stops it. Needs `npm ci` only: the page is bundled from the TypeScript sources.
  *
  *   npm run demo [-- --port 8080]
+ *   npm run demo -- --lm: the next-word language model's page instead (examples/lm/demo_server.ts)
  */
+import {serveLmDemo} from '../examples/lm/demo_server';
 import {serveDemo} from '../examples/mnist/demo_server';
 
 const HELP = `npm run demo [-- options]: serve a page that trains an MNIST classifier in the browser on webgl
 or webgpu, with the fused loss and with tfjs-layers' own, showing both loss curves and step times
 
   --port N   the port on 127.0.0.1 (default 8080; 0 picks a free one)
+  --lm       serve the next-word language model's page instead: the Brown corpus, trained with the
+             fused linearCrossEntropy head and with tf.losses, held-out perplexity per epoch
   --help     this text
 `;
 
-function parsePort(argv: string[]): number {
+function parseArgs(argv: string[]): {port: number, lm: boolean} {
   let port = 8080;
+  let lm = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') { process.stdout.write(HELP); process.exit(0); }
+    else if (flag === '--lm') lm = true;
     else if (flag === '--port') {
       port = Number(argv[++i]);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -25,15 +31,16 @@ function parsePort(argv: string[]): number {
       }
     } else throw new Error(`unknown option ${flag}\n\n${HELP}`);
   }
-  return port;
+  return {port, lm};
 }
 
 (async () => {
-  const port = parsePort(process.argv.slice(2));
-  console.log('Bundling the demo page (the MNIST digits go into it)…');
+  const {port, lm} = parseArgs(process.argv.slice(2));
+  console.log(lm ? 'Bundling the language model\'s page and reading the Brown corpus…'
+    : 'Bundling the demo page (the MNIST digits go into it)…');
   let demo;
   try {
-    demo = await serveDemo(port);
+    demo = lm ? await serveLmDemo(port) : await serveDemo(port);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${port} is in use: try npm run demo -- --port ${port + 1} (or --port 0)`);

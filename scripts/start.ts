@@ -6,6 +6,7 @@
  * (accuracy, NLL, ECE, the fitted T), and writes the reliability diagram as an SVG.
  *
  *   npm start [-- --backend wasm|cpu --epochs 3 --batch-size 128 --reliability reliability.svg]
+ *   npm start -- --lm [...]: the next-word language model instead (examples/lm/start.ts, its own options)
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import {calibrate, CalibrationReport, reportLines} from '../examples/mnist/calib
 import {loadMnist, PIXELS} from '../examples/mnist/data';
 import {accuracy, LOSS_LABEL, LossKind, makeModel} from '../examples/mnist/model';
 import {reliabilitySvg} from '../examples/mnist/reliability_svg';
+import {runLm} from '../examples/lm/start';
 
 const HELP = `npm start [-- options]: train an MNIST classifier with the fused loss and with tfjs-layers' own loss
 
@@ -23,6 +25,7 @@ const HELP = `npm start [-- options]: train an MNIST classifier with the fused l
   --epochs N           epochs per model (default 3)
   --batch-size N       examples per step (default 128)
   --reliability FILE   where the reliability diagram (SVG) goes (default reliability.svg)
+  --lm                 train the next-word language model on the Brown corpus instead (--lm --help: its options)
   --help               this text
 `;
 
@@ -112,6 +115,7 @@ function tensors(split: ReturnType<typeof loadMnist>) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 (async () => {
+  if (process.argv.includes('--lm')) return runLm(process.argv.slice(2).filter((a) => a !== '--lm'));
   const args = parse(process.argv.slice(2));
   await tf.setBackend(args.backend);
   await ready();
