@@ -1,13 +1,13 @@
 /** The benchmark's command line (benchmarks/run.ts): --shapes, --runs, --backends, --loss. */
-import {Family, FAMILIES} from './row';
+import {FAMILIES, LOSS_FAMILIES, LossFamily} from './row';
 
 export interface Args {
   /** every selected family runs these shapes; each family has its defaults */
   shapes?: Array<[number, number]>;
   runs?: number;
   backends?: string[];
-  /** default: every family */
-  losses: Family[];
+  /** default: every family but 'linear' (which runs only when named) */
+  losses: LossFamily[];
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -18,8 +18,8 @@ export function parseArgs(argv: string[]): Args {
   const shapes = get('--shapes')?.split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const runs = get('--runs') ? Number(get('--runs')) : undefined;
   const backends = get('--backends')?.split(',');
-  const losses = (get('--loss')?.split(',') ?? FAMILIES) as Family[];
-  const unknown = losses.filter((l) => !FAMILIES.includes(l));
-  if (unknown.length > 0) throw new Error(`--loss: unknown ${unknown.join(', ')}; known: ${FAMILIES.join(', ')}`);
+  const losses = (get('--loss')?.split(',') ?? FAMILIES) as LossFamily[];
+  const unknown = losses.filter((l) => !LOSS_FAMILIES.includes(l));
+  if (unknown.length > 0) throw new Error(`--loss: unknown ${unknown.join(', ')}; known: ${LOSS_FAMILIES.join(', ')}`);
   return {shapes, runs, backends, losses};
 }

@@ -8,6 +8,7 @@ import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../dist/cjs/backends/webgpu/register.js';
 import {backendDetails} from './backend_facts';
+import {LinearJob, LinearShape, runLinearPeak, runLinearShape} from './linear_methods';
 import {runRelativesBenchmark} from './relatives';
 import {runSigmoidBenchmark} from './sigmoid_cross_entropy';
 import {runBenchmark} from './softmax_cross_entropy';
@@ -22,4 +23,8 @@ Object.assign(window, {
   runRelativesBenchmark: (o: Parameters<typeof runRelativesBenchmark>[0]) =>
     runRelativesBenchmark({...o, log: (line) => console.info(line)}),
   backendDetails,
+  // the linear head's rows (linear_cross_entropy.ts drives them, one backend and shape per page)
+  runLinearShape: (job: LinearJob) => runLinearShape(job, (line) => console.info(line)),
+  runLinearPeak: (backend: string, shape: LinearShape, seed: number) =>
+    runLinearPeak(backend, shape, seed, (line) => console.info(line)),
 });

@@ -3,7 +3,7 @@
  * facts, then per family (softmax, sigmoid, relatives) what runs, a summary with one line per backend and shape,
  * and every row.
  */
-import {Family, FAMILIES, familyOf, Kind, MethodId, Report, Row} from './row';
+import {Family, FAMILIES, familyOf, Kind, LinearMethodId, LinearReport, LinearRow, MethodId, Report, Row} from './row';
 
 const ms = (v: number) => (!isFinite(v) ? '—' : v < 0.1 ? v.toPrecision(2) : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0));
 // a step at or below the timer's resolution (0.1 ms in a page that is not cross-origin isolated) has no ratio
@@ -276,5 +276,217 @@ export function formatReport(report: Report): string {
     '![speedup and peak memory](speedup.svg)',
     '',
     ...present(report.rows).flatMap((f) => SECTIONS[f](of(f), report.slowRuns)),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The linear head's report (--loss linear): benchmarks/results/linear/latest.md
+// ---------------------------------------------------------------------------------------------------
+
+type Shape3 = [number, number, number];
+
+const bytesOf = {
+  /** hidden, weight, bias and labels */
+  inputs: ([N, H, V]: Shape3) => 4 * (N * H + H * V + V + N),
+  /** dh, dW and db: what a value-and-grad must hold at its end */
+  grads: ([N, H, V]: Shape3) => 4 * (N * H + H * V + V),
+  /** one chunk of logits in the op's default plan */
+  chunk: (r: LinearRow) => 4 * r.plan.chunkRows * r.shape[2],
+};
+
+/** The peak beyond the inputs and the gradients, in chunks of the plan's logits. */
+export function chunksBeyond(r: LinearRow, peak: number | undefined = r.peakBytes): number {
+  return peak === undefined ? NaN : (peak - bytesOf.grads(r.shape)) / bytesOf.chunk(r);
+}
+
+const GPT_NANO: Shape3 = [2048, 48, 50257];
+const isNano = (s: Shape3) => s.every((n, i) => n === GPT_NANO[i]);
+/** The targets, each with its threshold. */
+export const LINEAR_TARGETS = {fusedOverUnfused: 1.15, peakUnfused: 10, peakBuiltin: 50, chunks: 2 * 1.01};
+
+const mibs = (b: number | undefined) => (b === undefined ? '—' : (b / 2 ** 20).toFixed(1));
+const oom = (r: LinearRow | undefined) => (r === undefined ? '—' : r.error !== undefined
+    ? (r.error.startsWith('out of memory') ? 'OOM' : 'failed') : '');
+const msCell = (r: LinearRow | undefined) => (r?.medianMs !== undefined ? ms(r.medianMs) : oom(r));
+const ratio = (v: number) => (!isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+const runsText = (r: LinearRow) => (r.warmupTimed ? '1, the warm-up' : String(r.runs));
+
+/** The rows of one backend and shape, in the order they ran. */
+function linearGroups(rows: LinearRow[]): LinearRow[][] {
+  const byKey = new Map<string, LinearRow[]>();
+  for (const r of rows) byKey.set(`${r.backend} ${r.shape}`, [...(byKey.get(`${r.backend} ${r.shape}`) ?? []), r]);
+  return [...byKey.values()];
+}
+
+const pick = (g: LinearRow[], m: LinearMethodId) => g.find((r) => r.method === m);
+
+/** The ratios of one backend and shape (NaN where a method did not run). */
+export function linearRatios(g: LinearRow[]) {
+  const [lag, tape, unfused, builtin] = (['fused loss-and-grad', 'fused tape', 'unfused ours', 'tf.losses'] as const)
+      .map((m) => pick(g, m));
+  const t = (r?: LinearRow) => r?.medianMs ?? NaN;
+  const p = (r?: LinearRow) => (r?.error === undefined ? r?.peakBytes ?? NaN : NaN);
+  return {
+    lagOverUnfused: t(lag) / t(unfused), tapeOverUnfused: t(tape) / t(unfused),
+    builtinOverLag: t(builtin) / t(lag), builtinOverTape: t(builtin) / t(tape),
+    peakUnfused: p(unfused) / p(lag), peakBuiltin: p(builtin) / p(lag),
+    chunksLag: lag ? chunksBeyond(lag) : NaN, chunksTape: tape ? chunksBeyond(tape) : NaN,
+    chunksLagBuffers: lag ? chunksBeyond(lag, lag.bufferPeakBytes) : NaN,
+    chunksTapeBuffers: tape ? chunksBeyond(tape, tape.bufferPeakBytes) : NaN,
+  };
+}
+
+/** One line per backend and shape: times, peaks and the ratios the targets are stated in. */
+export function formatLinearSummary(report: Pick<LinearReport, 'rows'>): string {
+  const lines = [
+    '| backend | shape [N, H, V] | plan: chunks × rows | median ms: fused loss-and-grad, fused tape, unfused ours, ' +
+        'tf.losses (runs) | time fused / unfused: loss-and-grad, tape | tf.losses / fused: loss-and-grad, tape | ' +
+        'peak MiB: loss-and-grad, tape, unfused, tf.losses | peak unfused / fused | peak tf.losses / fused | ' +
+        'beyond inputs + grads, chunks: loss-and-grad, tape (buffers) |',
+    '|---|---|---|---|---:|---:|---|---:|---:|---:|',
+  ];
+  for (const g of linearGroups(report.rows)) {
+    const {backend, shape, plan} = g[0];
+    const ordered = (['fused loss-and-grad', 'fused tape', 'unfused ours', 'tf.losses'] as const).map((m) => pick(g, m));
+    const x = linearRatios(g);
+    lines.push(`| ${backend} | ${shapeText(shape as unknown as [number, number])} | ${plan.chunks} × ${plan.chunkRows} | ` +
+        `${ordered.map((r) => `${msCell(r)}${r?.medianMs !== undefined ? ` (${runsText(r)})` : ''}`).join(', ')} | ` +
+        `**${ratio(x.lagOverUnfused)}**, ${ratio(x.tapeOverUnfused)} | **${ratio(x.builtinOverLag)}×**, ` +
+        `${ratio(x.builtinOverTape)}× | ${ordered.map((r) => (r?.error === undefined ? mibs(r?.peakBytes) : oom(r))).join(', ')} | ` +
+        `**${ratio(x.peakUnfused)}×** | **${ratio(x.peakBuiltin)}×** | ${ratio(x.chunksLag)}, ${ratio(x.chunksTape)} ` +
+        `(${ratio(x.chunksLagBuffers)}, ${ratio(x.chunksTapeBuffers)}) |`);
+  }
+  return lines.join('\n');
+}
+
+const verdict = (v: number, ok: (v: number) => boolean, text: string) =>
+  (!isFinite(v) ? '— (a method did not run)' : `${ok(v) ? 'met' : '**not met**'}: ${text}`);
+
+/** Each target per backend and shape: met or not, with the number. */
+export function formatLinearTargets(report: Pick<LinearReport, 'rows'>): string {
+  const T = LINEAR_TARGETS;
+  const lines = [
+    `| backend | shape | fused loss-and-grad / unfused ≤ ${T.fusedOverUnfused} | fused faster than tf.losses | ` +
+        `peak unfused / fused ≥ ${T.peakUnfused}× (gpt-nano) | peak tf.losses / fused ≥ ${T.peakBuiltin}× (gpt-nano) | ` +
+        'fused beyond inputs + grads ≤ 2 chunks + 1% (tf.profile; buffers) |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const g of linearGroups(report.rows)) {
+    const {backend, shape} = g[0];
+    const x = linearRatios(g);
+    const nano = isNano(shape);
+    const peakTarget = (v: number, min: number) => (nano ? verdict(v, (y) => y >= min, `${ratio(v)}×`)
+        : `${ratio(v)}× (no target at this shape)`);
+    lines.push(`| ${backend} | ${shapeText(shape as unknown as [number, number])} | ` +
+        `${verdict(x.lagOverUnfused, (v) => v <= T.fusedOverUnfused, ratio(x.lagOverUnfused))} | ` +
+        `${verdict(x.builtinOverLag, (v) => v > 1, `${ratio(x.builtinOverLag)}×`)} | ` +
+        `${peakTarget(x.peakUnfused, T.peakUnfused)} | ${peakTarget(x.peakBuiltin, T.peakBuiltin)} | ` +
+        `${verdict(x.chunksLag, (v) => v <= T.chunks, `${ratio(x.chunksLag)}`)}; ` +
+        `${verdict(x.chunksLagBuffers, (v) => v <= T.chunks, `${ratio(x.chunksLagBuffers)}`)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Every row, with its runs, both peaks, the agreement with the unfused head and any failure. */
+export function formatLinearTable(rows: LinearRow[]): string {
+  const lines = [
+    '| backend | shape | method | median ms | runs | every run, s | warm-up s | peak MiB (tf.profile) | ' +
+        'peak MiB (buffers) | beyond inputs + grads, chunks (tf.profile; buffers) | kernels | max rel. diff vs unfused | failure |',
+    '|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    const failed = r.error !== undefined;
+    lines.push(`| ${r.backend} | ${shapeText(r.shape as unknown as [number, number])} | **${r.method}**: ${r.label} | ` +
+        `${r.medianMs !== undefined ? ms(r.medianMs) : '—'} | ${runsText(r)} | ` +
+        `${r.timesMs.map((t) => (t / 1e3).toFixed(2)).join(', ') || '—'} | ` +
+        `${r.firstMs !== undefined ? (r.firstMs / 1e3).toFixed(2) : '—'} | ${failed ? '—' : mibs(r.peakBytes)} | ` +
+        `${failed ? '—' : mibs(r.bufferPeakBytes)} | ` +
+        `${failed ? '—' : `${ratio(chunksBeyond(r))}; ${ratio(chunksBeyond(r, r.bufferPeakBytes))}`} | ` +
+        `${r.kernels ?? '—'} | ${r.maxRelDiff !== undefined ? r.maxRelDiff.toExponential(1) : '—'} | ` +
+        `${failed ? r.error!.replace(/\|/g, '\\|') : ''} |`);
+  }
+  return lines.join('\n');
+}
+
+/** latest.md of the linear rows. */
+export function formatLinearReport(report: LinearReport): string {
+  const m = report.machine;
+  const T = LINEAR_TARGETS;
+  const full = report.fullBatch.map((f) => {
+    const total = (b: number) => `${mibs(b)} MiB beyond the inputs (${mibs(b + f.inputBytes)} MiB with them)`;
+    const computed = `computed from the plan (${f.plan.chunks} chunks of ${f.plan.chunkRows} rows): dW + dh + db + ` +
+        `2 chunks = ${total(f.computedBytes)}`;
+    return `- ${f.backend}: ${f.measured
+      ? `measured, one run of ${((f.ms ?? NaN) / 1e3).toFixed(1)} s: ${total(f.peakBytes!)} by tf.profile, ` +
+        `${mibs(f.bufferPeakBytes)} MiB in the backend's buffers; ${computed}`
+      : `${f.error ? `the measured run failed (${f.error}); ` : ''}${computed}`}.`;
+  });
+  return [
+    '# Benchmark: the fused linear + cross-entropy head',
+    '',
+    `\`npx tsx benchmarks/run.ts ${report.args}\`, ${report.date}: ${(report.totalSeconds / 60).toFixed(1)} min in all. ` +
+        `Per backend and shape, every method's first run is its warm-up, under tf.profile and a count of the backend's ` +
+        `buffers (the peaks below); a step under 1 s gets a second warm-up run. Then the methods that ran are timed in ` +
+        `rotation, side by side in one process or page: ${report.runs} timed runs, ${report.slowRuns} for a step whose ` +
+        `first timed run took 1 s or more, ${report.slowerRuns} for one over 20 s; a step whose warm-up run took over ` +
+        '100 s (webgpu on SwiftShader, minutes per step) is not run again: that run, under the profiler, is its one ' +
+        'timed run ("1, the warm-up"). Each row says how many runs it had. ' +
+        `The machine's 1-minute load average was ${report.load[0].toFixed(1)} at the start and ` +
+        `${report.load[1].toFixed(1)} at the end, on ${m.cores} cores: other work ran beside the benchmark and slowed ` +
+        'every method alike (the rotation spreads it over them).',
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; tfjs ${m.tfjs}.` +
+        (report.userAgent ? ` Chromium (headless): ${report.userAgent}.` : ''),
+    '',
+    '| backend | runs in | details |',
+    '|---|---|---|',
+    ...report.backends.map((b) => `| ${b.backend} | ${b.runtime} | ${b.details} |`),
+    '',
+    '## What runs',
+    '',
+    'Value-and-grad of the LM head: the loss (the mean over the rows) and dHidden, dWeight and dBias, with a bias, ' +
+        'on hidden states h [N, H] from N(0, 1), a weight W [H, V] from N(0, 1/H) (logits of about N(0, 1)), a bias from ' +
+        'N(0, 0.1²) and uniform class ids, the same tensors for every method:',
+    '',
+    '- **fused loss-and-grad**: `linearCrossEntropyWithGrad(h, W, y, {bias: b})`;',
+    '- **fused tape**: `tf.valueAndGrads((h, W, b) => linearCrossEntropy(h, W, y, {bias: b}))`;',
+    '- **unfused ours**: `z = tf.fused.matMul({a: h, b: W, bias: b})` (h·W + b in one kernel, as the op\'s chunks ' +
+        'compute it), `{loss, grad} = softmaxCrossEntropyWithGrad(z, y)` (z freed once grad exists), ' +
+        '`dh = tf.matMul(grad, W, false, true)`, `dW = tf.matMul(h, grad, true, false)`, `db = tf.sum(grad, 0)`;',
+    '- **tf.losses**: `tf.valueAndGrads((h, W, b) => tf.losses.softmaxCrossEntropy(tf.cast(tf.oneHot(y, V), ' +
+        '\'float32\'), tf.add(tf.matMul(h, W), b)))`, the one-hot made inside the step.',
+    '',
+    'Peak: tf.profile\'s peakBytes less tf.memory().numBytes before the step, i.e. the most the step held at once ' +
+        'beyond its inputs, its outputs included — the same count in Node and in Chromium (tfjs\'s engine counts every ' +
+        'tensor\'s bytes, whatever the backend; on webgl and webgpu that is not the GPU memory the pools hold). ' +
+        'tf.profile counts a view again (a reshape, matMul\'s [1, H, V] view of W, a tensor the tape saves), so the ' +
+        'backend\'s buffers are counted too ("buffers": every buffer a backend writes, kernels\' temporaries included, ' +
+        'until it frees it). "Beyond inputs + grads, chunks": (peak − dW − dh − db) / one chunk of logits of the op\'s ' +
+        `default plan on that backend (4·rows·V bytes); the target is at most 2 chunks + 1% (${T.chunks}). A shape with ` +
+        'N ≤ H is one chunk of all N rows (a default chunk has at least H rows), so the fused head holds what the ' +
+        'unfused one does there. "OOM": the method failed for memory (its error is in the table of every row); a ' +
+        'method that left the backend unusable was left out of a fresh attempt at the same shape.',
+    '',
+    '## Summary',
+    '',
+    'Time ratios are of medians measured side by side; bold: the ratios the targets are stated in.',
+    '',
+    formatLinearSummary(report),
+    '',
+    '## Targets',
+    '',
+    formatLinearTargets(report),
+    '',
+    '## A full GPT-2 batch [2048, 768, 50257] with the fused head',
+    '',
+    ...full,
+    '',
+    ...(report.skipped.length > 0 ? ['## Not run', '',
+      ...report.skipped.map((s) => `- ${s.backend} ${shapeText(s.shape as unknown as [number, number])}: ${s.reason}.`), ''] : []),
+    '## Every row',
+    '',
+    formatLinearTable(report.rows),
+    '',
   ].join('\n');
 }

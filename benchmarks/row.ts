@@ -22,6 +22,14 @@ export type Family = 'softmax' | 'sigmoid' | 'relatives';
 
 export const FAMILIES: Family[] = ['softmax', 'sigmoid', 'relatives'];
 
+/**
+ * Every --loss name: the families above (the default), and 'linear', the fused LM head's rows (their
+ * own rows and report: LinearRow, LinearReport), which run only when asked for.
+ */
+export type LossFamily = Family | 'linear';
+
+export const LOSS_FAMILIES: LossFamily[] = [...FAMILIES, 'linear'];
+
 const RELATIVES: Loss[] = ['softmax-focal', 'kl', 'distillation', 'entropy'];
 
 export const familyOf = (loss: Loss): Family =>
@@ -112,4 +120,80 @@ export interface Report {
   userAgent?: string;
   backends: BackendFacts[];
   rows: Row[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The linear head's rows (--loss linear): value-and-grad of softmaxCrossEntropy(hidden·W + b, labels)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The fused op (linearCrossEntropyWithGrad, and linearCrossEntropy under tf.valueAndGrads), our
+ * unfused head (the [N, V] logits and softmaxCrossEntropyWithGrad) and tf.losses.softmaxCrossEntropy
+ * under tf.valueAndGrads (benchmarks/linear_methods.ts).
+ */
+export type LinearMethodId = 'fused loss-and-grad' | 'fused tape' | 'unfused ours' | 'tf.losses';
+
+export interface LinearRow {
+  backend: string;
+  /** [N tokens, H, V] */
+  shape: [number, number, number];
+  method: LinearMethodId;
+  label: string;
+  /** the op's default chunk plan on this backend (planChunks) */
+  plan: {chunkRows: number, chunks: number};
+  /** median of timesMs; absent when the method failed or did not run */
+  medianMs?: number;
+  /** every timed run, ms, in the order they ran */
+  timesMs: number[];
+  /** timed runs (timesMs.length) */
+  runs: number;
+  /** the one timed run is the warm-up run under the profiler (a step of minutes: LinearJob.probeOnlyMs) */
+  warmupTimed?: boolean;
+  /** the warm-up run, under the profiler (its overhead, and on GPUs shader compiles, included) */
+  firstMs?: number;
+  /** tf.profile's peakBytes − tf.memory().numBytes before the step: the most the step held beyond its inputs, outputs included */
+  peakBytes?: number;
+  /** the same counted in the backend's buffers (a view, such as a reshape, adds nothing) */
+  bufferPeakBytes?: number;
+  /** kernels tf.profile recorded, Identity left out */
+  kernels?: number;
+  /** the largest relative difference of the loss and sampled gradient entries from 'unfused ours' */
+  maxRelDiff?: number;
+  /** 'out of memory: <the error>', or 'failed: <the error>' */
+  error?: string;
+}
+
+/** The line of a full GPT-2 batch: the fused head's peak memory, measured (one run) or computed from the plan. */
+export interface LinearPeakLine {
+  backend: string;
+  shape: [number, number, number];
+  plan: {chunkRows: number, chunks: number};
+  measured: boolean;
+  ms?: number;
+  peakBytes?: number;
+  bufferPeakBytes?: number;
+  /** inputs' bytes (h, W, b, labels), for the total */
+  inputBytes: number;
+  /** from the plan: dW + dh + db + two chunks of logits */
+  computedBytes: number;
+  error?: string;
+}
+
+export interface LinearReport {
+  date: string;
+  args: string;
+  /** timed runs: of a step under 1 s, of a slower one, of one over 20 s (each row says how many it had) */
+  runs: number;
+  slowRuns: number;
+  slowerRuns: number;
+  totalSeconds: number;
+  machine: {cpu: string, cores: number, memoryGiB: number, os: string, node: string, tfjs: string};
+  /** the machine's 1-minute load average at the start and the end (other work on the machine slows every method alike) */
+  load: [number, number];
+  userAgent?: string;
+  backends: BackendFacts[];
+  rows: LinearRow[];
+  /** a backend and shape not run, and why */
+  skipped: Array<{backend: string, shape: [number, number, number], reason: string}>;
+  fullBatch: LinearPeakLine[];
 }

@@ -11,14 +11,24 @@
  *                     --backends cpu,wasm,webgl,webgpu,chromium-cpu,chromium-wasm --out benchmarks/results]
  *   npm run bench -- --loss sigmoid --shapes 4096x1000   (--shapes: for every --loss given)
  *   npx tsx benchmarks/run.ts --backends webgpu --shapes 256x32000,8x262144   (dist/ as built)
+ *
+ * `--loss linear` (only when named: it takes the better part of an hour here) runs the fused LM head's
+ * rows instead (linear_cross_entropy.ts), with their own report, benchmarks/results/linear/ by default:
+ *
+ *   npx tsx benchmarks/run.ts --loss linear [--runs 5 --backends cpu,wasm,webgl,webgpu --shapes 2048x48x50257]
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import {parseArgs} from './args';
 import {inChromium} from './browser';
 import {backendDetails} from './backend_facts';
-import {formatSummaries} from './markdown';
+import {formatLinearReport, formatLinearSummary, formatSummaries} from './markdown';
 import {machineFacts, RESULTS_DIR, writeReport} from './report';
-import type {BackendFacts, Family, Report, Row} from './row';
+import {LINEAR_RUNS, LINEAR_SLOW_RUNS, LINEAR_SLOWER_RUNS, linearChild, runLinearBenchmark} from './linear_cross_entropy';
+import type {LinearShape} from './linear_methods';
+import type {BackendFacts, Family, LinearReport, Report, Row} from './row';
 import {DEFAULT_RELATIVES_SHAPES, runRelativesBenchmark} from './relatives';
 import {DEFAULT_SIGMOID_SHAPES, runSigmoidBenchmark, SLOW_RUNS} from './sigmoid_cross_entropy';
 import {DEFAULT_RUNS, DEFAULT_SHAPES, runBenchmark, WARMUP_ROUNDS} from './softmax_cross_entropy';
@@ -46,16 +56,49 @@ const DEFAULT_FAMILY_SHAPES: Record<Family, Array<[number, number]>> =
 const RUN: Record<Family, typeof runBenchmark> =
     {softmax: runBenchmark, sigmoid: runSigmoidBenchmark, relatives: runRelativesBenchmark};
 
+/** The linear rows' run and report (latest.json, one row per line, and latest.md) in `dir`. */
+async function linear(argv: string[], args: ReturnType<typeof parseArgs>, dir: string): Promise<void> {
+  const date = new Date();
+  const t0 = performance.now();
+  const load = os.loadavg()[0];
+  const clock = () => {
+    const s = Math.round((performance.now() - t0) / 1e3);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const run = await runLinearBenchmark({shapes: args.shapes as unknown as LinearShape[] | undefined, runs: args.runs,
+    backends: args.backends, fullBatch: argv.includes('--full-batch') || undefined,
+    log: (line) => console.error(`[${clock()}] ${line}`)});
+  const report: LinearReport = {date: date.toISOString(), args: argv.join(' '), runs: args.runs ?? LINEAR_RUNS,
+    slowRuns: LINEAR_SLOW_RUNS, slowerRuns: LINEAR_SLOWER_RUNS, totalSeconds: Math.round((performance.now() - t0) / 1e3),
+    machine: machineFacts(tf.version.tfjs), load: [load, os.loadavg()[0]], ...run};
+  fs.mkdirSync(dir, {recursive: true});
+  const {rows, ...head} = report;
+  const json = `${JSON.stringify(head, null, 1).replace(/\n}$/, '')},\n "rows": [\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n ]\n}\n`;
+  for (const [name, body] of [['latest.json', json], ['latest.md', formatLinearReport(report)]]) {
+    fs.writeFileSync(path.join(dir, name), body);
+    console.error(`benchmark: wrote ${path.join(dir, name)}`);
+  }
+  console.log(formatLinearSummary(report));
+}
+
 (async () => {
   const argv = process.argv.slice(2);
+  // a child process of the linear rows (linear_cross_entropy.ts): one backend and shape
+  if (argv[0] === '--linear-child') return linearChild(argv[1]);
   const args = parseArgs(argv);
   const outIndex = argv.indexOf('--out');
   const out = outIndex >= 0 ? argv[outIndex + 1] : RESULTS_DIR;
+  if (args.losses.includes('linear')) {
+    const only = args.losses.length === 1;
+    await linear(argv, args, outIndex >= 0 && only ? out : path.join(out, 'linear'));
+    if (only) return;
+  }
+  const losses = args.losses.filter((l): l is Family => l !== 'linear');
   const backends = args.backends ?? Object.keys(TARGETS);
   const unknown = backends.filter((b) => !(b in TARGETS));
   if (unknown.length > 0) throw new Error(`--backends: unknown ${unknown.join(', ')}; known: ${Object.keys(TARGETS).join(', ')}`);
   // per backend, each family that runs there, in --loss order
-  const jobs = backends.flatMap((backend) => args.losses
+  const jobs = backends.flatMap((backend) => losses
       .filter((loss) => args.backends !== undefined || DEFAULT_TARGETS[loss].includes(backend))
       .map((loss) => ({backend, loss})));
   const date = new Date();
@@ -82,7 +125,7 @@ const RUN: Record<Family, typeof runBenchmark> =
       if (firstOfBackend) facts.push({backend: label, runtime: 'Node', details: await backendDetails()});
     }
   }
-  const shapes = Object.fromEntries(args.losses.map((loss) => [loss, args.shapes ?? DEFAULT_FAMILY_SHAPES[loss]]));
+  const shapes = Object.fromEntries(losses.map((loss) => [loss, args.shapes ?? DEFAULT_FAMILY_SHAPES[loss]]));
   const report: Report = {date: date.toISOString(), args: argv.join(' '), runs: args.runs ?? DEFAULT_RUNS,
     slowRuns: SLOW_RUNS, warmupRounds: WARMUP_ROUNDS, shapes,
     totalSeconds: Math.round((performance.now() - t0) / 1e3), machine: machineFacts(tf.version.tfjs), userAgent,
