@@ -234,7 +234,8 @@ async function runShape(target: string, job: LinearJob, log: (line: string) => v
     }
     if (result.broke !== undefined) {
       const row = result.rows.find((r) => r.method === result.broke)!;
-      broken.push({...row, error: `${row.error} (attempt ${attempt}; the backend no longer computed after it)`});
+      broken.push({...row, error: `${row.error} (attempt ${attempt}; the backend was not trusted after it: the other ` +
+          'methods ran again in a fresh process or page without it)'});
       log(`${label} ${shapeText(job.shape)}: ${result.broke} left the backend unusable; again without it`);
       continue;
     }

@@ -236,7 +236,20 @@ async function guarded<T>(f: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Whether the backend still computes (a wasm heap that overflowed has aborted its module for good). */
+/**
+ * Whether the backend can be trusted after a method failed with `e`: not wasm after a trap (an
+ * overflowing heap ends in "memory access out of bounds" or Aborted() inside malloc, after which the
+ * module's state is undefined even when a small op still works: the next method would fail for it),
+ * and not a backend that no longer computes.
+ */
+async function usableAfter(e: unknown): Promise<boolean> {
+  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  if (tf.getBackend() === 'wasm' && (e instanceof WebAssembly.RuntimeError ||
+      /RuntimeError|Aborted|memory access out of bounds|unreachable/.test(text))) return false;
+  return backendAlive();
+}
+
+/** Whether the backend still computes. */
 async function backendAlive(): Promise<boolean> {
   try {
     return await guarded(async () => {
@@ -422,7 +435,7 @@ export async function runLinearShape(job: LinearJob, log: (line: string) => void
       } catch (e) {
         row.error = describeFailure(e);
         log(`probe ${m.method}: ${row.error}`);
-        if (!await backendAlive()) {
+        if (!await usableAfter(e)) {
           broke = m.method;
           log(`${job.label} no longer computes after ${m.method}'s failure`);
           return {rows, broke, plan, fullPlan, details};
@@ -451,9 +464,10 @@ export async function runLinearShape(job: LinearJob, log: (line: string) => void
         try {
           ms = await timedStep(stepOf(r));
         } catch (e) {
-          r.error = `${describeFailure(e)} (in ${round === -1 ? 'the second warm-up run' : `timed run ${round + 1}`})`;
+          r.error = `${describeFailure(e)} (in ${round === -1 ? 'the second warm-up run' : `timed run ${round + 1}`}, ` +
+              'after its warm-up run had worked)';
           log(`${r.method}: ${r.error}`);
-          if (!await backendAlive()) {
+          if (!await usableAfter(e)) {
             broke = r.method;
             return {rows, broke, plan, fullPlan, details};
           }
