@@ -50,20 +50,78 @@ function rowsOf(t: tf.Tensor, start: number, count: number): tf.Tensor {
   return t.rank === 1 ? tf.slice(t, [start], [count]) : tf.slice(t, [start, 0], [count, -1]);
 }
 
-/** tfjs's wasm FusedMatMul adds a bias wrongly with transposeB (tfjs 4.22): add it apart there. */
-function fusedBiasOk(transposeB: boolean): boolean {
-  return !(transposeB && tf.getBackend() === 'wasm');
-}
+/**
+ * The head's products. tfjs's wasm matMul is about 10× slower with a transposed operand (measured at
+ * R = 512, H = 64, V = 20 002: g·Wᵀ 495 ms against 39 ms with Wᵀ made first, hᵀ·g 496 ms against
+ * 43 ms with hᵀ made first, the transposes themselves 10 ms and < 1 ms), so on wasm no product takes
+ * one: the weight is transposed once per call (one more weight-sized tensor), each chunk's h is
+ * transposed (small), and dW accumulates as [H, V] (a tied head's is transposed once at the end).
+ * The other backends take the transposes in their matMul kernels. (Without a transpose, wasm's fused
+ * bias is also safe: with transposeB tfjs 4.22 adds it wrongly.)
+ */
+class Products {
+  private readonly wasm = tf.getBackend() === 'wasm';
+  /** wasm only: the weight in the other layout ([V, H] for a dense kernel, [H, V] for a tied one). */
+  private readonly flipped?: tf.Tensor2D;
 
-/** 1. logits z_c = h_c·W (+ b), [R, V]. */
-function chunkLogits(head: Head, h: tf.Tensor2D): tf.Tensor2D {
-  const transposeB = head.transposeWeight;
-  if (head.bias === undefined) return tf.matMul(h, head.weight, false, transposeB) as tf.Tensor2D;
-  if (fusedBiasOk(transposeB)) return tf.fused.matMul({a: h, b: head.weight, transposeB, bias: head.bias}) as tf.Tensor2D;
-  const z = tf.matMul(h, head.weight, false, transposeB);
-  const zb = tf.add(z, head.bias) as tf.Tensor2D;
-  z.dispose();
-  return zb;
+  constructor(private readonly head: Head, grads: boolean) {
+    if (this.wasm && (grads || head.transposeWeight)) this.flipped = tf.transpose(head.weight);
+  }
+
+  /** 1. logits z_c = h_c·W (+ b), [R, V]. */
+  logits(h: tf.Tensor2D): tf.Tensor2D {
+    const {weight, bias, transposeWeight: tw} = this.head;
+    const [b, transposeB] = tw && this.flipped ? [this.flipped, false] : [weight, tw];
+    return (bias === undefined ? tf.matMul(h, b, false, transposeB)
+        : tf.fused.matMul({a: h, b, transposeB, bias})) as tf.Tensor2D;
+  }
+
+  /** dh_c = g_c·Wᵀ, [R, H]. */
+  dHidden(g: tf.Tensor2D): tf.Tensor2D {
+    const {weight, transposeWeight: tw} = this.head;
+    if (tw) return tf.matMul(g, weight);
+    return (this.flipped ? tf.matMul(g, this.flipped) : tf.matMul(g, weight, false, true)) as tf.Tensor2D;
+  }
+
+  /**
+   * The running dW plus this chunk's (s·h_c)ᵀ·g_c (g_cᵀ·(s·h_c) for a tied head), freeing g_c before
+   * the running sum is replaced: at no time do g_c, the old sum, a partial product and the new sum all
+   * exist. On webgl and webgpu the sum so far is the bias of one fused matMul (their fused matMul
+   * broadcasts any bias), so there is no separate partial product either.
+   */
+  accumulate(before: tf.Tensor2D | undefined, hs: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+    const tw = this.head.transposeWeight;
+    let partial: tf.Tensor2D;
+    if (this.wasm) {
+      partial = tf.matMul(tf.transpose(hs), g);  // [H, V] in either layout
+    } else {
+      const [a, b] = tw ? [g, hs] : [hs, g];
+      const backend = tf.getBackend();
+      if (before !== undefined && (backend === 'webgl' || backend === 'webgpu')) {
+        const sum = tf.fused.matMul({a, b, transposeA: true, bias: before}) as tf.Tensor2D;
+        g.dispose();
+        return sum;
+      }
+      partial = tf.matMul(a, b, true, false);
+    }
+    g.dispose();
+    if (before === undefined) return partial;
+    const sum = tf.add(before, partial) as tf.Tensor2D;
+    partial.dispose();
+    return sum;
+  }
+
+  /** dW in the weight's layout. */
+  finish(dW: tf.Tensor2D): tf.Tensor2D {
+    if (!(this.wasm && this.head.transposeWeight)) return dW;
+    const t = tf.transpose(dW);
+    dW.dispose();
+    return t;
+  }
+
+  dispose(): void {
+    this.flipped?.dispose();
+  }
 }
 
 /** Calls f on each chunk's rows [start, start + count). */
@@ -82,14 +140,16 @@ export function headLoss(head: Head, perRow: boolean): tf.Tensor {
   const N = head.hidden.shape[0];
   const options = {...head.loss, reduction: perRow ? 'none' as const : 'sum' as const};
   const parts: tf.Tensor[] = [];
+  const products = new Products(head, false);
   eachChunk(head.plan, N, (start, count) => {
     parts.push(atRows(head.op, start, () => tf.tidy(() => {
-      const z = chunkLogits(head, rowsOf(head.hidden, start, count) as tf.Tensor2D);
+      const z = products.logits(rowsOf(head.hidden, start, count) as tf.Tensor2D);
       const loss = softmaxCrossEntropy(z, rowsOf(head.labels, start, count), options);
       z.dispose();
       return loss;
     })));
   });
+  products.dispose();
   return joinLosses(parts, perRow, N);
 }
 
@@ -122,10 +182,7 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
   const H = head.hidden.shape[1];
   const {transposeWeight: tw} = head;
   const options = {...head.loss, reduction: perRow ? 'none' as const : 'sum' as const};
-  // dW accumulates in one fused matMul whose bias is the sum so far (no separate partial product) on
-  // the GPU backends, whose fused matMul broadcasts any bias; cpu's adds apart anyway, and wasm's
-  // takes a rank-1 bias only.
-  const accumulateInMatMul = tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu';
+  const products = new Products(head, true);
   const losses: tf.Tensor[] = [];
   const dh: tf.Tensor[] = [];
   let dW: tf.Tensor2D | undefined;
@@ -138,35 +195,23 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
       const h = rowsOf(head.hidden, start, count) as tf.Tensor2D;
       const s = scale.rank === 0 ? scale : tf.reshape(rowsOf(scale, start, count), [count, 1]);
       // 1. logits
-      const z = chunkLogits(head, h);
+      const z = products.logits(h);
       // 2. loss and its gradient with respect to the chunk's logits (one fused kernel run)
       const {loss, grad} = softmaxCrossEntropyWithGrad(z, rowsOf(head.labels, start, count), options);
       z.dispose();
       const g = grad as tf.Tensor2D;
       // 3. gradients: s on the small factors only
-      const dhc = tf.mul(tf.matMul(g, head.weight, false, !tw), s);
-      const hs = tf.mul(h, s) as tf.Tensor2D;
-      const [a, b] = tw ? [g, hs] : [hs, g];
+      const dhc = tf.mul(products.dHidden(g), s);
       let dbc: tf.Tensor | undefined;
       if (head.bias !== undefined) {
-        const part = scale.rank === 0
-            ? tf.mul(tf.sum(g, 0), scale)
-            : tf.reshape(tf.matMul(tf.reshape(s, [1, count]), g), [-1]);
+        // sᵀ·g as a [1, R]·[R, V] product: tf.sum(g, 0) takes 13 s at [1024, 20002] on tfjs's webgpu
+        // (84 ms this way) and 100 ms against 3 ms at [512, 20002] on wasm.
+        const row = scale.rank === 0 ? tf.mul(tf.ones([1, count]), scale) : tf.reshape(s, [1, count]);
+        const part = tf.reshape(tf.matMul(row, g), [-1]);
         dbc = before.db === undefined ? part : tf.add(before.db, part);
         before.db?.dispose();
       }
-      // Order matters for the peak: g (a chunk) is freed before the running sum is replaced, so at no
-      // time do g, the old sum, a partial product and the new sum all exist.
-      let dWc: tf.Tensor2D;
-      if (before.dW !== undefined && accumulateInMatMul) {
-        dWc = tf.fused.matMul({a, b, transposeA: true, bias: before.dW}) as tf.Tensor2D;
-        g.dispose();
-      } else {
-        const partial = tf.matMul(a, b, true, false) as tf.Tensor2D;
-        g.dispose();
-        dWc = before.dW === undefined ? partial : tf.add(before.dW, partial) as tf.Tensor2D;
-        if (before.dW !== undefined) partial.dispose();
-      }
+      const dWc = products.accumulate(before.dW, tf.mul(h, s) as tf.Tensor2D, g);
       before.dW?.dispose();
       return {loss, dhc, dWc, ...(dbc !== undefined ? {dbc} : {})};
     })) as {loss: tf.Tensor, dhc: tf.Tensor, dWc: tf.Tensor2D, dbc?: tf.Tensor};
@@ -175,13 +220,14 @@ export function headLossAndGrads(head: Head, scale: RowScale, perRow: boolean): 
     dW = out.dWc;
     db = out.dbc;
   });
+  products.dispose();
   const V = tw ? head.weight.shape[0] : head.weight.shape[1];
   const dHidden = (dh.length === 0 ? tf.zeros([0, H]) : dh.length === 1 ? dh[0] : tf.concat(dh, 0)) as tf.Tensor2D;
   if (dh.length > 1) tf.dispose(dh);
   return {
     loss: joinLosses(losses, perRow, N),
     dHidden,
-    dWeight: dW ?? tf.zeros(head.weight.shape),
+    dWeight: dW === undefined ? tf.zeros(head.weight.shape) as tf.Tensor2D : products.finish(dW),
     dBias: head.bias === undefined ? undefined : (db ?? tf.zeros([V])) as tf.Tensor1D,
   };
 }

@@ -29,6 +29,8 @@
  *
  * Memory beyond the inputs and dh, dW, db: at most two chunks of logits (z_c while g_c is written),
  * or one chunk and one [H, V] partial product while dW accumulates — which is why a default chunk
- * has at least H rows (plan.ts): then dW's partial is never larger than a chunk.
+ * has at least H rows (plan.ts): then dW's partial is never larger than a chunk. On wasm, one more
+ * weight-sized tensor: the weight transposed once per call, because tfjs's wasm matMul is about 10×
+ * slower with a transposed operand (chunked.ts, Products).
  */
 export {};
