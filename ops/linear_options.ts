@@ -9,8 +9,8 @@ import {validateClassIds} from './run.js';
 
 /** Options of {@link linearCrossEntropy} and {@link linearCrossEntropyWithGrad}. */
 export interface LinearCrossEntropyOptions extends SoftmaxCrossEntropyOptions {
-  /** b, float32 [V]: the logits are hidden·W + b. Default: no bias. */
-  bias?: tf.Tensor1D;
+  /** b, float32 [V] (a tensor or a tf.Variable): the logits are hidden·W + b. Default: no bias. */
+  bias?: tf.Tensor;
   /** true: weight is [V, H] (a tied embedding matrix) and the logits are hidden·weightᵀ. Default false ([H, V]). */
   transposeWeight?: boolean;
   /** Rows per chunk (an integer ≥ 1). Default: from chunkBytes, at least H rows, within the backend's limits. */
