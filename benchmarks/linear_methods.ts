@@ -179,8 +179,12 @@ function trackBuffers() {
 
 const MEMORY = /out of memory|oom|memory access out of bounds|aborted|allocat|array buffer|invalid array length|heap|texture size|too large|exceeds|maxStorageBufferBindingSize|maxBufferSize|device (was |is )?lost|context lost|could not create|createBuffer/i;
 
+/** An error whose description is made already (describeFailure returns its message). */
+class Described extends Error {}
+
 /** "out of memory: <the error>" for an error that says memory, "failed: <the error>" for any other. */
 export function describeFailure(e: unknown): string {
+  if (e instanceof Described) return e.message;
   const text = (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e))
       .replace(/\s+/g, ' ').trim().slice(0, 300);
   return `${MEMORY.test(text) ? 'out of memory' : 'failed'}: ${text}`;
@@ -347,11 +351,13 @@ async function probe(step: Step): Promise<Probe> {
       state.profiling = false;
       state.activeProfile.kernels = [];
       tf.dispose(out);
+      // classified on the errors themselves, before the heap's size is added to the text
+      const heap = tf.getBackend() === 'wasm' ? `wasm heap: ${(memoryOf(tf.backend() as unknown as WasmBackend).buffer
+          .byteLength / 2 ** 30).toFixed(2)} GiB` : '';
       const first = buffers.failure();
-      const heap = tf.getBackend() === 'wasm' ? ` (wasm heap: ${(memoryOf(tf.backend() as unknown as WasmBackend).buffer
-          .byteLength / 2 ** 30).toFixed(2)} GiB)` : '';
-      if (first === undefined || first === e) throw heap ? new Error(`${describeFailure(e).replace(/^[^:]*: /, '')}${heap}`) : e;
-      throw new Error(`${describeFailure(first).replace(/^[^:]*: /, '')} (allocating a buffer${heap}; then ${
+      if (first === undefined || first === e) throw heap ? new Described(`${describeFailure(e)} (${heap})`) : e;
+      const [kind, text] = describeFailure(first).split(/: ([^]*)/);
+      throw new Described(`${kind}: ${text} (allocating a buffer${heap ? `, ${heap}` : ''}; then ${
         describeFailure(e).replace(/^[^:]*: /, '')})`);
     } finally {
       buffers.stop();
