@@ -5,7 +5,7 @@
  * (peak / (logits + grad), fused against the built-ins).
  */
 import {groups, shapeText} from './markdown';
-import {Family, FAMILIES, familyOf, Loss, MethodId, Report, Row} from './row';
+import {Family, FAMILIES, familyOf, LinearMethodId, LinearReport, LinearRow, Loss, MethodId, Report, Row} from './row';
 
 const WIDTH = 960;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
@@ -228,6 +228,80 @@ export function speedupChart(report: Report): string {
         `${families.includes('sigmoid') ? ` (${report.slowRuns} for a sigmoid step over 1 s)` : ''}; ${report.machine.cores}-core ` +
         `${report.machine.cpu}; webgl and webgpu on ${/SwiftShader/i.test(JSON.stringify(report.backends)) ?
           'SwiftShader (no GPU)' : 'the machine\'s GPU'}`, 'font-size="12" fill="#555"'),
+    ...body, '</svg>', '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The linear head's chart (--loss linear): benchmarks/results/linear/speedup.svg
+// ---------------------------------------------------------------------------------------------------
+
+const LINEAR_BARS: Array<{method: LinearMethodId, color: string, name: string}> = [
+  {method: 'fused loss-and-grad', color: '#f08a24', name: 'fused: linearCrossEntropyWithGrad'},
+  {method: 'fused tape', color: '#4c78a8', name: 'fused: tf.valueAndGrads (tape)'},
+  {method: 'unfused ours', color: '#6fb5a8', name: 'unfused ours ([N, V] logits)'},
+  {method: 'tf.losses', color: '#9a9a9a', name: 'tf.losses (one-hot)'},
+];
+
+/**
+ * One log-scale panel over every backend and shape: a bar per method of `value` (a median in s, a peak
+ * in MiB); a method that failed for memory is marked OOM where its bar would be.
+ */
+function linearPanel(x0: number, y0: number, w: number, h: number, groups: LinearRow[][], title: string, unit: string,
+    value: (r: LinearRow) => number | undefined): string[] {
+  const values = groups.flat().map(value).filter((v): v is number => v !== undefined && v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
+  const y = (v: number) => y0 + h - (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) * h;
+  const out = [text(x0 - 40, y0 - 14, title, 'font-size="14" font-weight="bold"')];
+  for (let t = lo; t <= hi * 1.001; t *= 10) {
+    out.push(line(x0, y(t), x0 + w, y(t), '#e2e2e2'),
+        text(x0 - 5, y(t) + 4, `${t >= 1 ? t.toFixed(0) : t.toPrecision(1)} ${unit}`, 'font-size="10" text-anchor="end" fill="#555"'));
+  }
+  const slot = w / groups.length;
+  const barW = Math.min(22, (slot - 8) / LINEAR_BARS.length);
+  for (const [i, g] of groups.entries()) {
+    for (const [j, b] of LINEAR_BARS.entries()) {
+      const r = g.find((x) => x.method === b.method);
+      if (!r) continue;
+      const x = x0 + i * slot + (slot - barW * LINEAR_BARS.length) / 2 + j * barW;
+      const v = value(r);
+      if (v === undefined || !(v > 0)) {
+        if (r.error !== undefined) {
+          out.push(text(x + barW / 2, y0 + h - 4, r.error.startsWith('out of memory') ? 'OOM' : 'failed',
+              `font-size="9" fill="#c0392b" text-anchor="middle" transform="rotate(-90 ${f(x + barW / 2)} ${f(y0 + h - 4)})"`));
+        }
+        continue;
+      }
+      out.push(rect(x + 1, y(v), barW - 2, y0 + h - y(v), b.color,
+          `${r.backend} ${shapeText(r.shape as unknown as [number, number])} ${b.name}: ${v.toFixed(1)} ${unit}`));
+    }
+    const cx = x0 + (i + 0.5) * slot;
+    out.push(text(cx, y0 + h + 14, g[0].backend, 'font-size="11" text-anchor="middle" fill="#333"'),
+        text(cx, y0 + h + 27, shapeText(g[0].shape as unknown as [number, number]), 'font-size="10" text-anchor="middle" fill="#333"'));
+  }
+  return out;
+}
+
+/** The linear rows' chart: median time and peak memory of each method, per backend and shape. */
+export function linearChart(report: LinearReport): string {
+  const byKey = new Map<string, LinearRow[]>();
+  for (const r of report.rows) byKey.set(`${r.backend} ${r.shape}`, [...(byKey.get(`${r.backend} ${r.shape}`) ?? []), r]);
+  const all = [...byKey.values()];
+  const [left, w, h] = [90, WIDTH - 120, 200];
+  const body = [...legend(20, 70, LINEAR_BARS.map((b) => series('softmax', 'fused', b.color, b.name))),
+    ...linearPanel(left, 120, w, h, all, 'Median time of a value-and-grad step (log scale; lower is better)', 's',
+        (r) => (r.medianMs === undefined ? undefined : r.medianMs / 1e3)),
+    ...linearPanel(left, 120 + h + 90, w, h, all,
+        'Peak memory beyond the inputs, tf.profile (log scale; lower is better)', 'MiB',
+        (r) => (r.peakBytes === undefined ? undefined : r.peakBytes / 2 ** 20))];
+  const height = 120 + 2 * h + 90 + 45;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ${FONT}>`,
+    rect(0, 0, WIDTH, height, '#fff'),
+    text(20, 28, 'The fused linear + cross-entropy head: time and peak memory of value-and-grad', 'font-size="17" font-weight="bold"'),
+    text(20, 48, `npx tsx benchmarks/run.ts ${report.args}, ${report.date.slice(0, 10)}; ${report.machine.cores}-core ` +
+        `${report.machine.cpu}; webgl and webgpu on SwiftShader (no GPU)`, 'font-size="12" fill="#555"'),
     ...body, '</svg>', '',
   ].join('\n');
 }

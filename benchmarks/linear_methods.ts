@@ -155,6 +155,27 @@ function trackBuffers() {
     }
     return freed;
   };
+  // Under tf.profile a kernel runs inside the backend's (async) time(): an exception there becomes a
+  // rejected promise, which tfjs leaves unhandled, and the profiler fails later on a TypeError. Thrown
+  // here instead, as it is, with the promise handled.
+  const time = backend.time as (f: () => void) => Promise<unknown>;
+  backend.time = function (this: unknown, f: () => void) {
+    let thrown: {e: unknown} | undefined;
+    const timing = time.call(this, () => {
+      try {
+        f();
+      } catch (e) {
+        thrown = {e};
+        throw e;
+      }
+    });
+    if (thrown !== undefined) {
+      timing.catch(() => {});
+      failure ??= thrown.e;
+      throw thrown.e;
+    }
+    return timing;
+  };
   if (tf.getBackend() === 'wasm' && makeOutput !== undefined) {
     backend.makeOutput = function (this: unknown, shape: number[], dtype: string, offset?: number, v?: unknown) {
       const out = noting(() => makeOutput.call(this, shape, dtype, offset, v));
@@ -166,6 +187,7 @@ function trackBuffers() {
     peak: () => peak,
     failure: () => failure,
     stop: () => {
+      delete backend.time;
       delete backend.write;
       delete backend.disposeData;
       delete backend.makeOutput;
@@ -427,6 +449,11 @@ export async function runLinearShape(job: LinearJob, log: (line: string) => void
   const rows: LinearRow[] = [];
   const prints: Partial<Record<LinearMethodId, number[][]>> = {};
   let broke: LinearMethodId | undefined;
+  // what ran in this process or page before a method that failed (wasm's heap only grows, and fragments)
+  const before = (method: LinearMethodId) => {
+    const others = rows.filter((r) => r.method !== method && r.firstMs !== undefined).map((r) => r.method);
+    return others.length > 0 ? `; run after ${others.join(', ')} in the same ${typeof window === 'undefined' ? 'process' : 'page'}` : '';
+  };
   try {
     for (const m of methods) {
       const row: LinearRow = {backend: job.label, shape: job.shape, method: m.method, label: m.label, plan, timesMs: [], runs: 0};
@@ -439,7 +466,7 @@ export async function runLinearShape(job: LinearJob, log: (line: string) => void
         log(`probe ${m.method}: ${(p.ms / 1e3).toFixed(1)} s, peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB (tf.profile), ` +
             `${(p.bufferPeakBytes / 2 ** 20).toFixed(1)} MiB (buffers)`);
       } catch (e) {
-        row.error = describeFailure(e);
+        row.error = describeFailure(e) + before(m.method);
         log(`probe ${m.method}: ${row.error}`);
         if (!await usableAfter(e)) {
           broke = m.method;
@@ -471,7 +498,7 @@ export async function runLinearShape(job: LinearJob, log: (line: string) => void
           ms = await timedStep(stepOf(r));
         } catch (e) {
           r.error = `${describeFailure(e)} (in ${round === -1 ? 'the second warm-up run' : `timed run ${round + 1}`}, ` +
-              'after its warm-up run had worked)';
+              `after its warm-up run had worked)${before(r.method)}`;
           log(`${r.method}: ${r.error}`);
           if (!await usableAfter(e)) {
             broke = r.method;

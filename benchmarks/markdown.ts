@@ -438,12 +438,15 @@ export function formatLinearReport(report: LinearReport): string {
         `${report.load[1].toFixed(1)} at the end, on ${m.cores} cores: other work ran beside the benchmark and slowed ` +
         'every method alike (the rotation spreads it over them).',
     '',
+    ...(report.note ? [report.note, ''] : []),
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; tfjs ${m.tfjs}.` +
         (report.userAgent ? ` Chromium (headless): ${report.userAgent}.` : ''),
     '',
     '| backend | runs in | details |',
     '|---|---|---|',
     ...report.backends.map((b) => `| ${b.backend} | ${b.runtime} | ${b.details} |`),
+    '',
+    '![time and peak memory](speedup.svg)',
     '',
     '## What runs',
     '',

@@ -182,6 +182,8 @@ export interface LinearPeakLine {
 export interface LinearReport {
   date: string;
   args: string;
+  /** --note: what else the reader should know about the run */
+  note?: string;
   /** timed runs: of a step under 1 s, of a slower one, of one over 20 s (each row says how many it had) */
   runs: number;
   slowRuns: number;

@@ -13,7 +13,8 @@
  *   npx tsx benchmarks/run.ts --backends webgpu --shapes 256x32000,8x262144   (dist/ as built)
  *
  * `--loss linear` (only when named: it takes the better part of an hour here) runs the fused LM head's
- * rows instead (linear_cross_entropy.ts), with their own report, benchmarks/results/linear/ by default:
+ * rows instead (linear_cross_entropy.ts), with their own report (latest.json, latest.md, speedup.svg),
+ * benchmarks/results/linear/ by default:
  *
  *   npx tsx benchmarks/run.ts --loss linear [--runs 5 --backends cpu,wasm,webgl,webgpu --shapes 2048x48x50257]
  */
@@ -24,6 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import {parseArgs} from './args';
 import {inChromium} from './browser';
 import {backendDetails} from './backend_facts';
+import {linearChart} from './chart';
 import {formatLinearReport, formatLinearSummary, formatSummaries} from './markdown';
 import {machineFacts, RESULTS_DIR, writeReport} from './report';
 import {LINEAR_RUNS, LINEAR_SLOW_RUNS, LINEAR_SLOWER_RUNS, linearChild, runLinearBenchmark} from './linear_cross_entropy';
@@ -68,13 +70,17 @@ async function linear(argv: string[], args: ReturnType<typeof parseArgs>, dir: s
   const run = await runLinearBenchmark({shapes: args.shapes as unknown as LinearShape[] | undefined, runs: args.runs,
     backends: args.backends, fullBatch: argv.includes('--full-batch') || undefined,
     log: (line) => console.error(`[${clock()}] ${line}`)});
-  const report: LinearReport = {date: date.toISOString(), args: argv.join(' '), runs: args.runs ?? LINEAR_RUNS,
+  const noteAt = argv.indexOf('--note');
+  const shown = noteAt >= 0 ? [...argv.slice(0, noteAt), ...argv.slice(noteAt + 2)] : argv;
+  const report: LinearReport = {date: date.toISOString(), args: shown.join(' '), runs: args.runs ?? LINEAR_RUNS,
     slowRuns: LINEAR_SLOW_RUNS, slowerRuns: LINEAR_SLOWER_RUNS, totalSeconds: Math.round((performance.now() - t0) / 1e3),
-    machine: machineFacts(tf.version.tfjs), load: [load, os.loadavg()[0]], ...run};
+    machine: machineFacts(tf.version.tfjs), load: [load, os.loadavg()[0]], ...run,
+    // --note "<text>": said under the command line (where the run ran, for one)
+    ...(noteAt >= 0 ? {note: argv[noteAt + 1]} : {})};
   fs.mkdirSync(dir, {recursive: true});
   const {rows, ...head} = report;
   const json = `${JSON.stringify(head, null, 1).replace(/\n}$/, '')},\n "rows": [\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n ]\n}\n`;
-  for (const [name, body] of [['latest.json', json], ['latest.md', formatLinearReport(report)]]) {
+  for (const [name, body] of [['latest.json', json], ['latest.md', formatLinearReport(report)], ['speedup.svg', linearChart(report)]]) {
     fs.writeFileSync(path.join(dir, name), body);
     console.error(`benchmark: wrote ${path.join(dir, name)}`);
   }
