@@ -195,16 +195,41 @@ export interface LinearRun {
 
 const METHOD_ORDER: LinearMethodId[] = ['fused loss-and-grad', 'fused tape', 'unfused ours', 'tf.losses'];
 
+type Facts = (f: BackendFacts, userAgent?: string) => void;
+
 /**
- * One backend and shape, with as many fresh attempts as methods break the backend: each attempt leaves
- * out the methods that broke an earlier one (their rows say how).
+ * One backend and shape: the methods side by side, then again alone, in a fresh process or page each,
+ * every method that failed after others had run in the same one (wasm's heap only grows, and
+ * fragments: a method may fail for room it would have in a fresh heap). Such a method's row is then
+ * its run alone, and says so (LinearRow.alone).
  */
 async function runShape(target: string, job: LinearJob, log: (line: string) => void,
-    facts: (f: BackendFacts, userAgent?: string) => void): Promise<{rows: LinearRow[], fullPlan?: LinearRow['plan']}> {
+    facts: Facts): Promise<{rows: LinearRow[], fullPlan?: LinearRow['plan']}> {
+  const together = await attempts(target, job, METHOD_ORDER, log, facts);
+  const rows: LinearRow[] = [];
+  for (const r of together.rows) {
+    if (r.error === undefined || !r.error.includes('; run after ')) {
+      rows.push(r);
+      continue;
+    }
+    log(`${r.backend} ${shapeText(job.shape)}: ${r.method} failed after other methods had run; again alone`);
+    const solo = (await attempts(target, job, [r.method], log, facts)).rows.find((x) => x.method === r.method)!;
+    rows.push({...solo, alone: r.error});
+  }
+  return {rows, fullPlan: together.fullPlan};
+}
+
+/**
+ * The methods `only` at one backend and shape, with as many fresh attempts as methods break the
+ * backend: each attempt leaves out the methods that broke an earlier one (their rows say how).
+ */
+async function attempts(target: string, job: LinearJob, only: LinearMethodId[], log: (line: string) => void,
+    facts: Facts): Promise<{rows: LinearRow[], fullPlan?: LinearRow['plan']}> {
   const {page, label} = TARGETS[target];
   const broken: LinearRow[] = [];
+  const others = METHOD_ORDER.filter((m) => !only.includes(m));
   for (let attempt = 1; ; attempt++) {
-    const exclude = broken.map((r) => r.method);
+    const exclude = [...others, ...broken.map((r) => r.method)];
     let result: LinearShapeResult;
     try {
       const task: Task = {kind: 'shape', job: {...job, exclude}};
@@ -222,14 +247,17 @@ async function runShape(target: string, job: LinearJob, log: (line: string) => v
         // before any method ran: making the inputs failed
         log(`${label} ${shapeText(job.shape)}: ${e.message} before any method ran`);
         const plan = {chunkRows: 0, chunks: 0};
-        const rows = METHOD_ORDER.filter((m) => !exclude.includes(m)).map((method): LinearRow => ({backend: label,
+        const rows = only.filter((m) => !exclude.includes(m)).map((method): LinearRow => ({backend: label,
           shape: job.shape, method, label: method, plan, timesMs: [], runs: 0,
           error: `${describeFailure(e)}, making the inputs (attempt ${attempt})`}));
         return {rows: [...rows, ...broken].sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method))};
       }
       log(`${label} ${shapeText(job.shape)}: ${e.message} during ${e.during}; again without it`);
+      // the methods run in METHOD_ORDER: those before it ran first in the same process or page
+      const ranBefore = only.filter((m) => !exclude.includes(m)).slice(0, only.filter((m) => !exclude.includes(m)).indexOf(e.during));
       broken.push({backend: label, shape: job.shape, method: e.during, label: e.during, plan: {chunkRows: 0, chunks: 0},
-        timesMs: [], runs: 0, error: `${describeFailure(e)} (attempt ${attempt})`});
+        timesMs: [], runs: 0, error: `${describeFailure(e)} (attempt ${attempt})${ranBefore.length > 0
+          ? `; run after ${ranBefore.join(', ')} in the same ${page !== undefined ? 'page' : 'process'}` : ''}`});
       continue;
     }
     if (result.broke !== undefined) {

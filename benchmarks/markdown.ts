@@ -307,7 +307,7 @@ export const LINEAR_TARGETS = {fusedOverUnfused: 1.15, peakUnfused: 10, peakBuil
 const mibs = (b: number | undefined) => (b === undefined ? '—' : (b / 2 ** 20).toFixed(1));
 const oom = (r: LinearRow | undefined) => (r === undefined ? '—' : r.error !== undefined
     ? (r.error.startsWith('out of memory') ? 'OOM' : 'failed') : '');
-const msCell = (r: LinearRow | undefined) => (r?.medianMs !== undefined ? ms(r.medianMs) : oom(r));
+const msCell = (r: LinearRow | undefined) => (r?.medianMs !== undefined ? `${ms(r.medianMs)}${r.alone ? '†' : ''}` : oom(r));
 const ratio = (v: number) => (!isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 const runsText = (r: LinearRow) => (r.warmupTimed ? '1, the warm-up' : String(r.runs));
@@ -406,7 +406,9 @@ export function formatLinearTable(rows: LinearRow[]): string {
         `${failed ? '—' : mibs(r.bufferPeakBytes)} | ` +
         `${failed ? '—' : `${ratio(chunksBeyond(r))}; ${ratio(chunksBeyond(r, r.bufferPeakBytes))}`} | ` +
         `${r.kernels ?? '—'} | ${r.maxRelDiff !== undefined ? r.maxRelDiff.toExponential(1) : '—'} | ` +
-        `${r.error !== undefined ? r.error.replace(/\|/g, '\\|') : ''} |`);
+        `${[r.error && (r.alone ? `run alone in a fresh ${r.backend.startsWith('web') ? 'page' : 'process'}: ${r.error}` : r.error),
+          r.alone && `${r.error ? 'before that' : `† run alone in a fresh ${r.backend.startsWith('web') ? 'page' : 'process'}, ` +
+            'after it'} failed when run after the others: ${r.alone}`].filter(Boolean).join('; ').replace(/\|/g, '\\|')} |`);
   }
   return lines.join('\n');
 }
@@ -475,7 +477,9 @@ export function formatLinearReport(report: LinearReport): string {
     '',
     '## Summary',
     '',
-    'Time ratios are of medians measured side by side; bold: the ratios the targets are stated in.',
+    'Time ratios are of medians measured side by side, but for a time marked †: that method failed when run after ' +
+        'the others in the same process or page (wasm\'s heap only grows, and fragments), and was run again alone in a ' +
+        'fresh one. Bold: the ratios the targets are stated in.',
     '',
     formatLinearSummary(report),
     '',

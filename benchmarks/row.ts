@@ -161,6 +161,11 @@ export interface LinearRow {
   maxRelDiff?: number;
   /** 'out of memory: <the error>', or 'failed: <the error>' */
   error?: string;
+  /**
+   * this row is the method run alone in a fresh process or page, after it failed (this error) when run
+   * after the other methods in one: its time was not measured side by side with theirs
+   */
+  alone?: string;
 }
 
 /** The line of a full GPT-2 batch: the fused head's peak memory, measured (one run) or computed from the plan. */
